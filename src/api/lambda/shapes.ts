@@ -1,0 +1,53 @@
+/** Domain → wire: FunctionConfiguration as AWS returns it (contract C2). */
+import type { FunctionConfig } from '../../control/model.js';
+import { functionArn, type Account } from '../../shared/arn.js';
+import { lambdaTimestamp } from '../../shared/ids.js';
+
+export interface ShapeOptions {
+  /** Qualify FunctionArn with the version (Get with Qualifier, PublishVersion, ListVersions). */
+  qualified?: boolean;
+  /** ListFunctions returns a subset without state members. */
+  listing?: boolean;
+}
+
+export function functionConfiguration(account: Account, c: FunctionConfig, opts: ShapeOptions = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    FunctionName: c.name,
+    FunctionArn: functionArn(account, c.name, opts.qualified ? c.version : undefined),
+    Runtime: c.runtime,
+    Role: c.role,
+    Handler: c.handler,
+    CodeSize: c.codeSize,
+    Description: c.description,
+    Timeout: c.timeout,
+    MemorySize: c.memorySize,
+    LastModified: lambdaTimestamp(c.lastModified),
+    CodeSha256: Buffer.from(c.codeSha256, 'hex').toString('base64'),
+    Version: c.version,
+  };
+  if (c.environment) out.Environment = { Variables: c.environment };
+  out.TracingConfig = { Mode: c.tracingMode };
+  out.RevisionId = c.revisionId;
+  if (c.layers.length) out.Layers = c.layers.map((Arn) => ({ Arn, CodeSize: 0 }));
+  if (!opts.listing) {
+    out.State = c.state;
+    if (c.state === 'Pending') {
+      out.StateReason = 'The function is being created.';
+      out.StateReasonCode = 'Creating';
+    }
+    if (c.lastUpdateStatus) out.LastUpdateStatus = c.lastUpdateStatus;
+    if (c.lastUpdateStatus === 'InProgress') {
+      out.LastUpdateStatusReason = 'The function is being created.';
+      out.LastUpdateStatusReasonCode = 'Creating';
+    }
+  }
+  out.PackageType = 'Zip';
+  out.Architectures = c.architectures;
+  out.EphemeralStorage = { Size: c.ephemeralStorage };
+  out.SnapStart = { ApplyOn: 'None', OptimizationStatus: 'Off' };
+  const logging: Record<string, unknown> = { LogFormat: c.logging.logFormat, LogGroup: c.logging.logGroup };
+  if (c.logging.applicationLogLevel) logging.ApplicationLogLevel = c.logging.applicationLogLevel;
+  if (c.logging.systemLogLevel) logging.SystemLogLevel = c.logging.systemLogLevel;
+  out.LoggingConfig = logging;
+  return { ...c.passthrough, ...out };
+}

@@ -1,0 +1,49 @@
+/** `stratus <command>`: dispatch, and the one place CLI failures become readable text and an exit code. */
+import { ConfigError } from '../config/config.js';
+import { formatError } from './output.js';
+import { serveCommand } from './serve.js';
+import { functionsCommand } from './functions.js';
+
+const USAGE = `stratus: run AWS Lambda functions on your own machine
+
+Usage:
+  stratus serve [--host H] [--port P] [--data-dir D] [--region R] [--auth on|off]
+  stratus functions create <name> --code DIR|ZIP --runtime ID --handler H [options]
+  stratus functions update-code <name> --code DIR|ZIP
+  stratus functions update-config <name> [--memory MB] [--timeout S] [--env K=V]... [options]
+  stratus functions get <name>
+  stratus functions list
+  stratus functions delete <name>
+
+Every command but serve takes --endpoint URL, --region R, --data-dir D (for its credentials file)
+and --json for machine-readable output. \`stratus <command> --help\` shows a command's options.`;
+
+type Command = (args: string[], env: Record<string, string | undefined>) => Promise<number | void>;
+
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  functions: functionsCommand,
+};
+
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`✘ unknown command '${name}'\n  → run \`stratus --help\` for the list of commands`);
+    return 2;
+  }
+  try {
+    return (await command(rest, env)) ?? 0;
+  } catch (err) {
+    if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`✘ invalid arguments\n  ${(err as Error).message}\n  → run \`stratus ${name} --help\``);
+      return 2;
+    }
+    console.error(formatError(err));
+    return 1;
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The one configuration schema. Flags win over environment variables, which win over defaults.
+ * Parsed once at start, validated, frozen, and passed down; nothing else reads process.env.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+export interface RuntimeCommand {
+  /** Which built-in runtime client to launch: a Node or Python bootstrap, or the function's own. */
+  kind: 'nodejs' | 'python' | 'provided';
+  /** The interpreter binary (absent for provided runtimes). */
+  interpreter?: string;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  region: string;
+  accountId: string;
+  auth: 'on' | 'off';
+  /** Root credentials from the environment; when absent they are generated into the data dir. */
+  rootAccessKeyId?: string;
+  rootSecretAccessKey?: string;
+  /** How long an idle execution environment is kept before it is stopped. */
+  idleTimeoutMs: number;
+  /** runtime id (e.g. `nodejs20.x`) → how to run it on this host. */
+  runtimes: Readonly<Record<string, RuntimeCommand>>;
+}
+
+export class ConfigError extends Error {}
+
+interface Option<K extends keyof Config> {
+  key: K;
+  flag: string;
+  env?: string;
+  help: string;
+  parse: (raw: string) => Config[K];
+}
+
+const int = (name: string, min: number, max: number) => (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  return n;
+};
+
+const OPTIONS = [
+  { key: 'host', flag: 'host', env: 'STRATUS_HOST', help: 'address to listen on (default 127.0.0.1)', parse: (s: string) => s },
+  { key: 'port', flag: 'port', env: 'STRATUS_PORT', help: 'port to listen on, 0 for any (default 4570)', parse: int('port', 0, 65535) },
+  { key: 'dataDir', flag: 'data-dir', env: 'STRATUS_DATA_DIR', help: 'where state lives (default ./.stratus)', parse: (s: string) => resolve(s) },
+  {
+    key: 'region', flag: 'region', env: 'STRATUS_REGION', help: 'the region in ARNs (default us-east-1)',
+    parse: (s: string) => {
+      if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(s)) throw new ConfigError(`region must look like us-east-1, got '${s}'`);
+      return s;
+    },
+  },
+  {
+    key: 'accountId', flag: 'account-id', env: 'STRATUS_ACCOUNT_ID', help: 'the 12-digit account id in ARNs (default 000000000000)',
+    parse: (s: string) => {
+      if (!/^\d{12}$/.test(s)) throw new ConfigError(`account id must be 12 digits, got '${s}'`);
+      return s;
+    },
+  },
+  {
+    key: 'auth', flag: 'auth', env: 'STRATUS_AUTH', help: 'on (SigV4 required) or off (accept any caller)',
+    parse: (s: string) => {
+      if (s !== 'on' && s !== 'off') throw new ConfigError(`auth must be 'on' or 'off', got '${s}'`);
+      return s;
+    },
+  },
+  {
+    key: 'idleTimeoutMs', flag: 'idle-timeout', env: 'STRATUS_IDLE_TIMEOUT', help: 'seconds an idle environment is kept (default 300)',
+    parse: (s: string) => int('idle-timeout', 1, 86_400)(s) * 1000,
+  },
+] satisfies Option<keyof Config>[];
+
+/** The help text for `stratus serve`, generated from the schema so it cannot drift. */
+export function configHelp(): string {
+  return OPTIONS.map((o) => `  --${o.flag.padEnd(14)} ${o.help}${o.env ? ` [${o.env}]` : ''}`).join('\n') +
+    `\n  --runtime      ID=PATH, repeatable: run runtime ID with the interpreter at PATH [STRATUS_RUNTIMES=ID=PATH,…]`;
+}
+
+/** The option names `serve` accepts, for the CLI's argument parser. */
+export const configFlags = (): string[] => [...OPTIONS.map((o) => o.flag), 'runtime'];
+
+/** Build the frozen Config from parsed flags and an environment (pass process.env at the entry point). */
+export function loadConfig(flags: Record<string, string | string[] | undefined>, env: Record<string, string | undefined>): Readonly<Config> {
+  const config: Config = {
+    host: '127.0.0.1',
+    port: 4570,
+    dataDir: resolve('.stratus'),
+    region: 'us-east-1',
+    accountId: '000000000000',
+    auth: 'on',
+    idleTimeoutMs: 300_000,
+    runtimes: {},
+  };
+  for (const o of OPTIONS) {
+    const raw = flags[o.flag] ?? (o.env ? env[o.env] : undefined);
+    if (raw === undefined || raw === '') continue;
+    (config as unknown as Record<string, unknown>)[o.key] = o.parse(Array.isArray(raw) ? raw[raw.length - 1]! : raw);
+  }
+  if (env.STRATUS_ACCESS_KEY_ID || env.STRATUS_SECRET_ACCESS_KEY) {
+    if (!env.STRATUS_ACCESS_KEY_ID || !env.STRATUS_SECRET_ACCESS_KEY)
+      throw new ConfigError('set both STRATUS_ACCESS_KEY_ID and STRATUS_SECRET_ACCESS_KEY, or neither');
+    config.rootAccessKeyId = env.STRATUS_ACCESS_KEY_ID;
+    config.rootSecretAccessKey = env.STRATUS_SECRET_ACCESS_KEY;
+  }
+  const extra = [...(env.STRATUS_RUNTIMES ? env.STRATUS_RUNTIMES.split(',') : []), ...[flags.runtime ?? []].flat()];
+  config.runtimes = Object.freeze({ ...detectRuntimes(), ...parseRuntimeOverrides(extra) });
+  return Object.freeze(config);
+}
+
+function runtimeKind(id: string): RuntimeCommand['kind'] {
+  if (id.startsWith('nodejs')) return 'nodejs';
+  if (id.startsWith('python')) return 'python';
+  if (id.startsWith('provided')) return 'provided';
+  throw new ConfigError(`runtime '${id}' is not one Stratus can run: use a nodejs*, python3.* or provided* id`);
+}
+
+function parseRuntimeOverrides(items: string[]): Record<string, RuntimeCommand> {
+  const out: Record<string, RuntimeCommand> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq < 1) throw new ConfigError(`--runtime takes ID=PATH (e.g. nodejs22.x=/usr/local/bin/node22), got '${item}'`);
+    const id = item.slice(0, eq).trim();
+    const path = resolve(item.slice(eq + 1).trim());
+    if (!existsSync(path)) throw new ConfigError(`interpreter for ${id} not found at ${path}`);
+    out[id] = { kind: runtimeKind(id), interpreter: path };
+  }
+  return out;
+}
+
+/**
+ * The runtimes this host can run without configuration: the Node that runs Stratus (for its
+ * own major version), the system's real python3 (never a pyenv shim: it adds ~90 ms per start),
+ * and the custom runtimes.
+ */
+function detectRuntimes(): Record<string, RuntimeCommand> {
+  const out: Record<string, RuntimeCommand> = {
+    provided: { kind: 'provided' },
+    'provided.al2': { kind: 'provided' },
+    'provided.al2023': { kind: 'provided' },
+  };
+  const nodeMajor = process.versions.node.split('.')[0];
+  out[`nodejs${nodeMajor}.x`] = { kind: 'nodejs', interpreter: process.execPath };
+  for (const py of ['/usr/bin/python3', '/usr/local/bin/python3']) {
+    if (!existsSync(py)) continue;
+    const r = spawnSync(py, ['-S', '-c', 'import sys;print("%d.%d"%sys.version_info[:2])'], { encoding: 'utf8', env: {} });
+    const v = r.stdout?.trim();
+    if (r.status === 0 && v) {
+      out[`python${v}`] = { kind: 'python', interpreter: py };
+      break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+/**
+ * The one error catalog. Every failure a caller can see is a StratusError with a stable code
+ * (AWS's error name), an HTTP status, the casing AWS uses for the message field, and whether it
+ * is the caller's fault. `wire.ts` turns it into AWS's wire shape.
+ */
+
+interface Entry {
+  status: number;
+  /** AWS sends `Message` for some errors and `message` for others; the SDK copies the raw field. */
+  field: 'Message' | 'message';
+  fault: 'User' | 'Service';
+}
+
+// Statuses and field casing from the Lambda model (contract D2/D3).
+export const CATALOG = {
+  ResourceNotFoundException: { status: 404, field: 'Message', fault: 'User' },
+  ResourceConflictException: { status: 409, field: 'message', fault: 'User' },
+  InvalidParameterValueException: { status: 400, field: 'message', fault: 'User' },
+  InvalidRequestContentException: { status: 400, field: 'message', fault: 'User' },
+  ValidationException: { status: 400, field: 'message', fault: 'User' },
+  RequestEntityTooLargeException: { status: 413, field: 'message', fault: 'User' },
+  TooManyRequestsException: { status: 429, field: 'message', fault: 'User' },
+  PreconditionFailedException: { status: 412, field: 'message', fault: 'User' },
+  UnsupportedMediaTypeException: { status: 415, field: 'message', fault: 'User' },
+  CodeStorageExceededException: { status: 400, field: 'message', fault: 'User' },
+  ResourceNotReadyException: { status: 502, field: 'message', fault: 'Service' },
+  ServiceException: { status: 500, field: 'Message', fault: 'Service' },
+  // Authentication (contract D3; the gateway answers these before any API code runs).
+  MissingAuthenticationTokenException: { status: 403, field: 'message', fault: 'User' },
+  UnrecognizedClientException: { status: 403, field: 'message', fault: 'User' },
+  InvalidSignatureException: { status: 403, field: 'message', fault: 'User' },
+  IncompleteSignatureException: { status: 400, field: 'message', fault: 'User' },
+  AccessDeniedException: { status: 403, field: 'Message', fault: 'User' },
+  // An expired presigned URL.
+  AccessDenied: { status: 403, field: 'message', fault: 'User' },
+  // Routing: AWS answers an unknown path of a REST service with UnknownOperationException.
+  UnknownOperationException: { status: 404, field: 'message', fault: 'User' },
+} as const satisfies Record<string, Entry>;
+
+export type ErrorCode = keyof typeof CATALOG;
+
+export class StratusError extends Error {
+  readonly status: number;
+  /** Extra body members, e.g. `Reason` on throttles. */
+  readonly extra: Record<string, unknown>;
+
+  constructor(readonly code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+    super(message);
+    this.name = code;
+    this.status = CATALOG[code].status;
+    this.extra = extra;
+  }
+}
+
+// ---- Builders for the messages AWS sends (contract D4). One place, so texts stay exact. ----
+
+export const functionNotFound = (arn: string) =>
+  new StratusError('ResourceNotFoundException', `Function not found: ${arn}`);
+
+export const functionExists = (name: string) =>
+  // AWS's text really says "exist" (sic).
+  new StratusError('ResourceConflictException', `Function already exist: ${name}`);
+
+export const invalidParameter = (message: string) => new StratusError('InvalidParameterValueException', message);
+
+export const badZip = () =>
+  invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
+
+export const unzippedTooLarge = (limit: number) =>
+  invalidParameter(`Unzipped size must be smaller than ${limit} bytes`);
+
+export const zippedTooLarge = (limit: number) =>
+  new StratusError('RequestEntityTooLargeException', `Zipped size must be smaller than ${limit} bytes`);
+
+export const requestTooLarge = (limit: number, operation: string) =>
+  new StratusError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes for the ${operation} operation`);
+
+export const revisionMismatch = () =>
+  new StratusError(
+    'PreconditionFailedException',
+    'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+  );
+
+export const functionStateConflict = (state: string) =>
+  new StratusError(
+    'ResourceConflictException',
+    `The operation cannot be performed at this time. The function is currently in the following state: ${state}`,
+  );
+
+export const updateInProgress = (arn: string) =>
+  new StratusError(
+    'ResourceConflictException',
+    `The operation cannot be performed at this time. An update is in progress for resource: ${arn}`,
+  );
+
+/** One violated constraint, in the form AWS's ValidationException lists them. */
+export interface Violation {
+  value: unknown;
+  path: string;
+  constraint: string;
+}
+
+const renderValue = (v: unknown): string => (v === null || v === undefined ? 'null' : `'${typeof v === 'string' ? v : JSON.stringify(v)}'`);
+
+/** `N validation error(s) detected: Value '…' at '…' failed to satisfy constraint: …; …` */
+export function validationError(violations: Violation[]): StratusError {
+  const n = violations.length;
+  const parts = violations.map((v) => `Value ${renderValue(v.value)} at '${v.path}' failed to satisfy constraint: ${v.constraint}`);
+  return new StratusError('ValidationException', `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`);
+}
+
+export const internalError = () => new StratusError('ServiceException', 'An internal error occurred. Check the Stratus server log for details.');

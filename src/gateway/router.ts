@@ -1,0 +1,76 @@
+/** A small method + path-template router for AWS's REST paths (`/2015-03-31/functions/{FunctionName}/code`). */
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface ApiRequest {
+  method: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  requestId: string;
+  /** `http://host:port` as the caller reached us, for links we hand back (code download). */
+  origin: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export type Handler = (req: ApiRequest) => Promise<ApiResponse> | ApiResponse;
+
+export interface Route {
+  method: string;
+  path: string;
+  /** The AWS operation name, used in size-limit errors. */
+  operation: string;
+  /** Largest body accepted, in bytes. */
+  maxBody: number;
+  handler: Handler;
+}
+
+interface Compiled {
+  route: Route;
+  segments: (string | { label: string })[];
+}
+
+export interface Match {
+  route: Route;
+  params: Record<string, string>;
+}
+
+export class Router {
+  private readonly routes: Compiled[] = [];
+
+  add(...routes: Route[]): this {
+    for (const route of routes) {
+      const segments = route.path.split('/').filter(Boolean).map((s) => (s.startsWith('{') ? { label: s.slice(1, -1) } : s));
+      this.routes.push({ route, segments });
+    }
+    return this;
+  }
+
+  /** Match a raw (still percent-encoded) path; labels are decoded, as the SDK encodes them. */
+  match(method: string, rawPath: string): Match | undefined {
+    const parts = rawPath.split('/').filter(Boolean);
+    for (const c of this.routes) {
+      if (c.route.method !== method || c.segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < parts.length && ok; i++) {
+        const seg = c.segments[i]!;
+        if (typeof seg === 'string') ok = seg === parts[i];
+        else {
+          try {
+            params[seg.label] = decodeURIComponent(parts[i]!);
+          } catch {
+            ok = false;
+          }
+        }
+      }
+      if (ok) return { route: c.route, params };
+    }
+    return undefined;
+  }
+}

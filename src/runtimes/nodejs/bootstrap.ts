@@ -1,0 +1,65 @@
+// Entry point of Stratus's built-in Node.js runtime, the equivalent of AWS's
+// /var/runtime/index.mjs for nodejs20.x. The platform starts it inside an execution environment
+// as `node <this file>` with cwd = the function's code and Lambda's environment (contract A7);
+// it then talks to the platform only over the Runtime API.
+//
+// This file is on the cold-start path: it imports only node built-ins and does no work that
+// can wait.
+
+import { UnhandledPromiseRejection } from './errors.js';
+import { getHandlerMetadata, loadHandler, type HandlerFunction, type HandlerMetadata } from './handler.js';
+import { logError, patchConsole } from './logging.js';
+import { RuntimeApiClient } from './rapid.js';
+import { EXIT_UNCAUGHT, EXIT_UNHANDLED_REJECTION, Runtime } from './runtime.js';
+
+// The one place the runtime reads its configuration: everything below is passed down.
+const env = process.env;
+
+// First, so that anything user code logs while loading is already in Lambda's format.
+patchConsole(env.AWS_LAMBDA_LOG_FORMAT, env.AWS_LAMBDA_LOG_LEVEL);
+
+const runtimeApi = env.AWS_LAMBDA_RUNTIME_API;
+if (!runtimeApi) {
+  // Without the API there is nobody to report to; say why on stderr and exit non-zero.
+  process.stderr.write('Stratus nodejs runtime: AWS_LAMBDA_RUNTIME_API is not set\n');
+  process.exit(1);
+}
+
+const runtime = new Runtime(new RuntimeApiClient(runtimeApi), {
+  functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+  functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+  memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+  logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+  logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+});
+
+// Installed before user code loads, so that failures during init are reported to /init/error
+// and failures during an invoke to that invoke's /error, each followed by AWS's exit code.
+process.on('uncaughtException', (error) => {
+  logError('Uncaught Exception', error);
+  runtime.fatal(error, EXIT_UNCAUGHT);
+});
+process.on('unhandledRejection', (reason, promise) => {
+  const error = new UnhandledPromiseRejection(reason, promise);
+  logError('Unhandled Promise Rejection', error);
+  runtime.fatal(error, EXIT_UNHANDLED_REJECTION);
+});
+// How callback handlers are completed when callbackWaitsForEmptyEventLoop is true, and how a
+// handler that never reports is detected: both happen when the event loop runs dry.
+process.on('beforeExit', () => runtime.drain());
+
+const noGlobal = env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA;
+let handler: HandlerFunction | undefined;
+let metadata: HandlerMetadata | undefined;
+try {
+  // Awaited at top level so that an ES module's own top-level await finishes during init.
+  handler = await loadHandler(env.LAMBDA_TASK_ROOT || process.cwd(), env._HANDLER ?? '', {
+    installGlobal: !(noGlobal === '1' || noGlobal === 'true'),
+  });
+  metadata = getHandlerMetadata(handler);
+} catch (error) {
+  // AWS reports load failures through its uncaught-exception path; same log line, same exit.
+  logError('Uncaught Exception', error);
+  runtime.fatal(error, EXIT_UNCAUGHT);
+}
+if (handler && metadata) runtime.start(handler, metadata);

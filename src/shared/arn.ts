@@ -1,0 +1,28 @@
+/** ARNs and the function-name forms the Lambda API accepts (name, partial ARN, full ARN, each with an optional qualifier). */
+
+export interface Account {
+  region: string;
+  accountId: string;
+}
+
+export const functionArn = (a: Account, name: string, qualifier?: string): string =>
+  `arn:aws:lambda:${a.region}:${a.accountId}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
+
+export interface ParsedFunctionName {
+  name: string;
+  qualifier?: string;
+  region?: string;
+  accountId?: string;
+}
+
+// The union of the model's FunctionName patterns (name | partial ARN | full ARN, optional qualifier).
+const FUNCTION_REF =
+  /^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:([a-z]{2}(?:-gov)?-[a-z]+-\d{1}):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9-_.]+)(?::(\$LATEST|[a-zA-Z0-9-_]+))?$/;
+
+/** Split a FunctionName path label into its parts; undefined when it matches no accepted form. */
+export function parseFunctionName(ref: string): ParsedFunctionName | undefined {
+  const m = FUNCTION_REF.exec(ref);
+  if (!m) return undefined;
+  const [, region, accountId, name, qualifier] = m;
+  return { name: name!, qualifier, region, accountId };
+}

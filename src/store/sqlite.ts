@@ -1,0 +1,125 @@
+import Database from 'better-sqlite3';
+import type { FunctionConfig, StoredFunction } from '../control/model.js';
+import type { LogEvent, LogQuery, Store, StoredLogEvent } from './store.js';
+
+/**
+ * Versioned migrations: each entry runs once, in order, inside a transaction; `user_version`
+ * records how far a database has come. Never edit a released entry: append a new one.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE functions (
+     name TEXT PRIMARY KEY,
+     tags TEXT NOT NULL DEFAULT '{}',
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE function_versions (
+     name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+     version TEXT NOT NULL,
+     code_sha256 TEXT NOT NULL,
+     config TEXT NOT NULL,
+     PRIMARY KEY (name, version)
+   );
+   CREATE TABLE code_packages (
+     sha256 TEXT PRIMARY KEY,
+     size INTEGER NOT NULL,
+     unzipped_size INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE log_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     group_name TEXT NOT NULL,
+     stream_name TEXT NOT NULL,
+     ts INTEGER NOT NULL,
+     message TEXT NOT NULL
+   );
+   CREATE INDEX log_events_group_ts ON log_events(group_name, ts);`,
+];
+
+export function openSqliteStore(path: string): Store {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // NORMAL with WAL is durable across process crashes (only an OS crash can lose the last commits).
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+
+  const q = {
+    getFn: db.prepare<[string], { tags: string }>('SELECT tags FROM functions WHERE name = ?'),
+    getVersion: db.prepare<[string, string], { config: string }>('SELECT config FROM function_versions WHERE name = ? AND version = ?'),
+    list: db.prepare<[string, number], { config: string }>(
+      `SELECT config FROM function_versions WHERE version = '$LATEST' AND name > ? ORDER BY name LIMIT ?`,
+    ),
+    insertFn: db.prepare('INSERT OR IGNORE INTO functions (name, tags, created_at) VALUES (?, ?, ?)'),
+    putVersion: db.prepare('INSERT OR REPLACE INTO function_versions (name, version, code_sha256, config) VALUES (?, ?, ?, ?)'),
+    deleteFn: db.prepare('DELETE FROM functions WHERE name = ?'),
+    setTags: db.prepare('UPDATE functions SET tags = ? WHERE name = ?'),
+    putCode: db.prepare('INSERT OR IGNORE INTO code_packages (sha256, size, unzipped_size, created_at) VALUES (?, ?, ?, ?)'),
+    unreferenced: db.prepare<[], { sha256: string }>(
+      'SELECT sha256 FROM code_packages WHERE sha256 NOT IN (SELECT code_sha256 FROM function_versions)',
+    ),
+    deleteCode: db.prepare('DELETE FROM code_packages WHERE sha256 = ?'),
+    usage: db.prepare<[], { n: number; size: number | null }>(
+      `SELECT COUNT(*) AS n, (SELECT SUM(size) FROM code_packages) AS size FROM functions`,
+    ),
+    appendLog: db.prepare('INSERT INTO log_events (group_name, stream_name, ts, message) VALUES (?, ?, ?, ?)'),
+  };
+
+  const createFunction = db.transaction((config: FunctionConfig, tags: Record<string, string>): boolean => {
+    if (q.insertFn.run(config.name, JSON.stringify(tags), config.lastModified).changes === 0) return false;
+    q.putVersion.run(config.name, config.version, config.codeSha256, JSON.stringify(config));
+    return true;
+  });
+  const appendLogs = db.transaction((events: LogEvent[]) => {
+    for (const e of events) q.appendLog.run(e.group, e.stream, e.timestamp, e.message);
+  });
+
+  return {
+    getFunction(name: string): StoredFunction | undefined {
+      const fn = q.getFn.get(name);
+      const v = fn && q.getVersion.get(name, '$LATEST');
+      if (!fn || !v) return undefined;
+      return { config: JSON.parse(v.config) as FunctionConfig, tags: JSON.parse(fn.tags) as Record<string, string> };
+    },
+    listFunctions: (afterName, limit) => q.list.all(afterName ?? '', limit).map((r) => JSON.parse(r.config) as FunctionConfig),
+    createFunction: (config, tags) => createFunction(config, tags),
+    putConfig: (config) => void q.putVersion.run(config.name, config.version, config.codeSha256, JSON.stringify(config)),
+    deleteFunction: (name) => q.deleteFn.run(name).changes > 0,
+    setTags: (name, tags) => void q.setTags.run(JSON.stringify(tags), name),
+    putCodePackage: (sha, size, unzipped) => void q.putCode.run(sha, size, unzipped, Date.now()),
+    unreferencedCodePackages: () => q.unreferenced.all().map((r) => r.sha256),
+    deleteCodePackage: (sha) => void q.deleteCode.run(sha),
+    usage() {
+      const r = q.usage.get()!;
+      return { functionCount: r.n, totalCodeSize: r.size ?? 0 };
+    },
+    appendLogs: (events) => appendLogs(events),
+    queryLogs(lq: LogQuery): StoredLogEvent[] {
+      const where = ['group_name = ?'];
+      const args: (string | number)[] = [lq.group];
+      if (lq.since !== undefined) (where.push('ts >= ?'), args.push(lq.since));
+      if (lq.afterId !== undefined) (where.push('id > ?'), args.push(lq.afterId));
+      if (lq.contains) (where.push("instr(message, ?) > 0"), args.push(lq.contains));
+      args.push(lq.limit);
+      return db
+        .prepare<(string | number)[], { id: number; group_name: string; stream_name: string; ts: number; message: string }>(
+          `SELECT id, group_name, stream_name, ts, message FROM log_events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
+        )
+        .all(...args)
+        .map((r) => ({ id: r.id, group: r.group_name, stream: r.stream_name, timestamp: r.ts, message: r.message }));
+    },
+    close: () => db.close(),
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length)
+    throw new Error(`the data directory was written by a newer Stratus (schema ${current}, this one knows ${MIGRATIONS.length})`);
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,275 @@
+/** The Lambda control-plane API through a real server, driven by the real @aws-sdk/client-lambda. */
+import {
+  CreateFunctionCommand, DeleteFunctionCommand, GetAccountSettingsCommand, GetFunctionCommand,
+  GetFunctionConfigurationCommand, ListFunctionsCommand, ListTagsCommand, ResourceConflictException,
+  ResourceNotFoundException, TagResourceCommand, UntagResourceCommand, UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2, InvalidParameterValueException,
+  PreconditionFailedException,
+} from '@aws-sdk/client-lambda';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { before, describe, it } from 'node:test';
+import { HELLO_NODE, makeZip } from './helpers/zip.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
+let s: TestServer;
+let zip: Buffer;
+
+before(async () => {
+  s = await startTestServer();
+  zip = await makeZip(HELLO_NODE);
+});
+
+const create = (name: string, extra: Record<string, unknown> = {}) =>
+  s.client.send(new CreateFunctionCommand({ FunctionName: name, Role: ROLE, Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: zip }, ...extra }));
+
+/** Run `fn`, expecting the SDK to throw; return the error for assertions. */
+async function rejects(fn: () => Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } } & Record<string, unknown>> {
+  try {
+    await fn();
+  } catch (err) {
+    return err as never;
+  }
+  assert.fail('expected the call to fail');
+}
+
+describe('CreateFunction', () => {
+  it('answers AWS’s FunctionConfiguration with defaults, Pending, and base64 CodeSha256', async () => {
+    const out = await create('fn-shape');
+    assert.equal(out.$metadata.httpStatusCode, 201);
+    assert.equal(out.FunctionName, 'fn-shape');
+    assert.equal(out.FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:fn-shape');
+    assert.equal(out.Timeout, 3);
+    assert.equal(out.MemorySize, 128);
+    assert.equal(out.Description, '');
+    assert.equal(out.Version, '$LATEST');
+    assert.equal(out.PackageType, 'Zip');
+    assert.deepEqual(out.Architectures, ['x86_64']);
+    assert.deepEqual(out.EphemeralStorage, { Size: 512 });
+    assert.deepEqual(out.TracingConfig, { Mode: 'PassThrough' });
+    assert.deepEqual(out.LoggingConfig, { LogFormat: 'Text', LogGroup: '/aws/lambda/fn-shape' });
+    assert.equal(out.State, 'Pending');
+    assert.equal(out.StateReasonCode, 'Creating');
+    assert.equal(out.CodeSize, zip.length);
+    assert.equal(out.CodeSha256, createHash('sha256').update(zip).digest('base64'));
+    assert.match(out.LastModified!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
+    assert.match(out.RevisionId!, /^[0-9a-f-]{36}$/);
+    assert.equal(out.Environment, undefined);
+  });
+
+  it('becomes Active quickly enough for the SDK waiter', async () => {
+    await create('fn-waiter');
+    const t0 = Date.now();
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-waiter' });
+    assert.ok(Date.now() - t0 < 1000);
+    const got = await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn-waiter' }));
+    assert.equal(got.State, 'Active');
+    assert.equal(got.LastUpdateStatus, 'Successful');
+  });
+
+  it('refuses a duplicate with AWS’s text', async () => {
+    await create('fn-dup');
+    const err = await rejects(() => create('fn-dup'));
+    assert.ok(err instanceof ResourceConflictException);
+    assert.equal(err.message, 'Function already exist: fn-dup');
+  });
+
+  const validation: [string, Record<string, unknown>, string, string][] = [
+    ['timeout above 900', { Timeout: 901 }, 'ValidationException', "1 validation error detected: Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900"],
+    ['memory below 128', { MemorySize: 64 }, 'ValidationException', "1 validation error detected: Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128"],
+    ['memory above 10240', { MemorySize: 10241 }, 'ValidationException', "1 validation error detected: Value '10241' at 'memorySize' failed to satisfy constraint: Member must have value less than or equal to 10240"],
+    ['ephemeral storage below 512', { EphemeralStorage: { Size: 100 } }, 'ValidationException', "1 validation error detected: Value '100' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value greater than or equal to 512"],
+    ['ephemeral storage above 10240', { EphemeralStorage: { Size: 20000 } }, 'ValidationException', "1 validation error detected: Value '20000' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value less than or equal to 10240"],
+    ['two violations', { Timeout: 0, MemorySize: 1 }, 'ValidationException', "2 validation errors detected: Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '1' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128"],
+    ['bad role', { Role: 'not-a-role' }, 'ValidationException', "1 validation error detected: Value 'not-a-role' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"],
+    ['bad handler', { Handler: 'has space' }, 'ValidationException', "1 validation error detected: Value 'has space' at 'handler' failed to satisfy constraint: Member must satisfy regular expression pattern: [^\\s]+"],
+    // AWS's key pattern needs two characters at least: a one-letter name is refused.
+    ['one-letter variable name', { Environment: { Variables: { A: '1' } } }, 'ValidationException', "1 validation error detected: Value '{A}' at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]"],
+    ['deprecated runtime', { Runtime: 'nodejs12.x' }, 'InvalidParameterValueException', 'The runtime parameter of nodejs12.x is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.'],
+    ['reserved variable', { Environment: { Variables: { AWS_REGION: 'x' } } }, 'InvalidParameterValueException', 'Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION'],
+  ];
+  for (const [what, extra, code, message] of validation) {
+    it(`rejects ${what}`, async () => {
+      const err = await rejects(() => create(`fn-bad-${what.replace(/\W+/g, '-')}`, extra));
+      assert.equal(err.name, code);
+      assert.equal(err.message, message);
+      assert.equal(err.$metadata.httpStatusCode, 400);
+    });
+  }
+
+  it('rejects an unknown runtime with the enum list', async () => {
+    const err = await rejects(() => create('fn-rt', { Runtime: 'cobol85' }));
+    assert.ok(err instanceof InvalidParameterValueException);
+    assert.match(err.message, /^Value cobol85 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \[nodejs20\.x, .*python3\.12.*\] or be a valid ARN$/);
+  });
+
+  it('rejects a bad function name', async () => {
+    const err = await rejects(() => create('bad name!'));
+    assert.equal(err.name, 'ValidationException');
+    assert.match(err.message, /^1 validation error detected: Value 'bad name!' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: /);
+  });
+
+  it('rejects environment variables over 4 KB, measuring the JSON', async () => {
+    const Variables = { BIG: 'x'.repeat(4100) };
+    const err = await rejects(() => create('fn-env', { Environment: { Variables } }));
+    assert.equal(err.message, `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${JSON.stringify(Variables)}`);
+  });
+
+  it('rejects a package that is not a zip, and stores nothing', async () => {
+    const err = await rejects(() => create('fn-notzip', { Code: { ZipFile: Buffer.from('this is not a zip file at all') } }));
+    assert.ok(err instanceof InvalidParameterValueException);
+    assert.equal(err.message, 'Could not unzip uploaded file. Please check your file, then try to upload again.');
+    await rejects(() => s.client.send(new GetFunctionCommand({ FunctionName: 'fn-notzip' })));
+  });
+
+  it('rejects a zipped package over 50 MB', async () => {
+    const big = Buffer.alloc(52_428_801, 1);
+    const err = await rejects(() => create('fn-big', { Code: { ZipFile: big } }));
+    assert.equal(err.name, 'RequestEntityTooLargeException');
+    assert.equal(err.$metadata.httpStatusCode, 413);
+    assert.equal(err.message, 'Zipped size must be smaller than 52428800 bytes');
+  });
+
+  it('rejects a package that unzips beyond 250 MB (a zip bomb) without writing it all', async () => {
+    const bomb = await makeZip({ 'zeros.bin': Buffer.alloc(270 * 1024 * 1024) });
+    assert.ok(bomb.length < 1024 * 1024, 'the bomb compresses well');
+    const err = await rejects(() => create('fn-bomb', { Code: { ZipFile: bomb } }));
+    assert.equal(err.message, 'Unzipped size must be smaller than 262144000 bytes');
+  });
+});
+
+describe('reading functions', () => {
+  it('GetFunction returns the configuration, tags and a link that downloads the same zip', async () => {
+    await create('fn-get', { Tags: { team: 'a' }, Environment: { Variables: { AA: '1' } } });
+    const out = await s.client.send(new GetFunctionCommand({ FunctionName: 'fn-get' }));
+    assert.equal(out.Configuration?.FunctionName, 'fn-get');
+    assert.deepEqual(out.Configuration?.Environment, { Variables: { AA: '1' } });
+    assert.deepEqual(out.Tags, { team: 'a' });
+    assert.equal(out.Code?.RepositoryType, 'S3');
+    const res = await fetch(out.Code!.Location!);
+    assert.equal(res.status, 200);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), zip);
+    const tampered = await fetch(out.Code!.Location!.replace(/Signature=./, 'Signature=A'));
+    assert.equal(tampered.status, 403);
+  });
+
+  it('accepts ARNs and qualifiers, and reports a missing function with AWS’s text', async () => {
+    await create('fn-arn');
+    const byArn = await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:fn-arn' }));
+    assert.equal(byArn.FunctionName, 'fn-arn');
+    const qualified = await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn-arn', Qualifier: '$LATEST' }));
+    assert.equal(qualified.FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:fn-arn:$LATEST');
+    const missing = await rejects(() => s.client.send(new GetFunctionCommand({ FunctionName: 'nope' })));
+    assert.ok(missing instanceof ResourceNotFoundException);
+    assert.equal(missing.message, 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope');
+    const missingQ = await rejects(() => s.client.send(new GetFunctionCommand({ FunctionName: 'fn-arn', Qualifier: '7' })));
+    assert.equal(missingQ.message, 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:fn-arn:7');
+    const mismatch = await rejects(() => s.client.send(new GetFunctionCommand({ FunctionName: 'fn-arn:$LATEST', Qualifier: '1' })));
+    assert.equal(mismatch.message, 'The derived qualifier from the function name does not match the specified qualifier.');
+    const region = await rejects(() => s.client.send(new GetFunctionCommand({ FunctionName: 'arn:aws:lambda:eu-west-1:000000000000:function:fn-arn' })));
+    assert.equal(region.message, "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')");
+  });
+
+  it('ListFunctions pages with Marker/MaxItems and omits state members', async () => {
+    for (const n of ['page-a', 'page-b', 'page-c']) await create(n);
+    const names: string[] = [];
+    let Marker: string | undefined;
+    do {
+      const page = await s.client.send(new ListFunctionsCommand({ MaxItems: 2, Marker }));
+      assert.ok(page.Functions!.length <= 2);
+      for (const f of page.Functions!) {
+        names.push(f.FunctionName!);
+        assert.equal(f.State, undefined);
+      }
+      Marker = page.NextMarker;
+    } while (Marker);
+    assert.ok(['page-a', 'page-b', 'page-c'].every((n) => names.includes(n)));
+    assert.deepEqual(names, [...names].sort());
+  });
+
+  it('GetAccountSettings reports AWS’s limits and real usage', async () => {
+    const out = await s.client.send(new GetAccountSettingsCommand({}));
+    assert.equal(out.AccountLimit?.CodeSizeZipped, 52428800);
+    assert.equal(out.AccountLimit?.CodeSizeUnzipped, 262144000);
+    assert.equal(out.AccountLimit?.ConcurrentExecutions, 1000);
+    assert.ok(out.AccountUsage!.FunctionCount! >= 1);
+    assert.ok(out.AccountUsage!.TotalCodeSize! > 0);
+  });
+});
+
+describe('updating and deleting', () => {
+  it('UpdateFunctionConfiguration changes $LATEST, answers InProgress, then Successful', async () => {
+    const created = await create('fn-upd');
+    const out = await s.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'fn-upd', MemorySize: 512, Timeout: 30, Environment: { Variables: { BB: '2' } } }));
+    assert.equal(out.LastUpdateStatus, 'InProgress');
+    assert.equal(out.MemorySize, 512);
+    assert.notEqual(out.RevisionId, created.RevisionId);
+    await waitUntilFunctionUpdatedV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-upd' });
+    const got = await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn-upd' }));
+    assert.equal(got.Timeout, 30);
+    assert.deepEqual(got.Environment, { Variables: { BB: '2' } });
+    assert.equal(got.CodeSha256, created.CodeSha256);
+  });
+
+  it('checks RevisionId', async () => {
+    await create('fn-rev');
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-rev' });
+    const err = await rejects(() => s.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'fn-rev', Timeout: 5, RevisionId: 'stale' })));
+    assert.ok(err instanceof PreconditionFailedException);
+    assert.equal(err.$metadata.httpStatusCode, 412);
+  });
+
+  it('UpdateFunctionCode stores the new package', async () => {
+    await create('fn-code');
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-code' });
+    const zip2 = await makeZip({ 'index.js': 'exports.handler = async () => 2;\n' });
+    const out = await s.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'fn-code', ZipFile: zip2 }));
+    assert.equal(out.CodeSha256, createHash('sha256').update(zip2).digest('base64'));
+    assert.equal(out.CodeSize, zip2.length);
+    const bad = await rejects(() => s.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'fn-code', ZipFile: Buffer.from('PK\x03\x04garbage') })));
+    assert.equal(bad.message, 'Could not unzip uploaded file. Please check your file, then try to upload again.');
+  });
+
+  it('DeleteFunction removes it; $LATEST cannot be deleted alone', async () => {
+    await create('fn-del');
+    const latest = await rejects(() => s.client.send(new DeleteFunctionCommand({ FunctionName: 'fn-del', Qualifier: '$LATEST' })));
+    assert.equal(latest.message, '$LATEST version cannot be deleted without deleting the function.');
+    const out = await s.client.send(new DeleteFunctionCommand({ FunctionName: 'fn-del' }));
+    assert.equal(out.$metadata.httpStatusCode, 204);
+    const err = await rejects(() => s.client.send(new GetFunctionCommand({ FunctionName: 'fn-del' })));
+    assert.ok(err instanceof ResourceNotFoundException);
+    const again = await rejects(() => s.client.send(new DeleteFunctionCommand({ FunctionName: 'fn-del' })));
+    assert.ok(again instanceof ResourceNotFoundException);
+  });
+});
+
+describe('tags', () => {
+  it('tags, untags and lists by function ARN', async () => {
+    const fn = await create('fn-tags', { Tags: { a: '1' } });
+    await s.client.send(new TagResourceCommand({ Resource: fn.FunctionArn, Tags: { b: '2', c: '3' } }));
+    await s.client.send(new UntagResourceCommand({ Resource: fn.FunctionArn, TagKeys: ['a', 'c'] }));
+    const out = await s.client.send(new ListTagsCommand({ Resource: fn.FunctionArn }));
+    assert.deepEqual(out.Tags, { b: '2' });
+    const qualified = await rejects(() => s.client.send(new ListTagsCommand({ Resource: `${fn.FunctionArn}:$LATEST` })));
+    assert.equal(qualified.message, 'Tags on function aliases and versions are not supported. Please specify a function ARN.');
+    const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
+    const tooMany = await rejects(() => s.client.send(new TagResourceCommand({ Resource: fn.FunctionArn, Tags: many })));
+    assert.equal(tooMany.message, 'Number of tags exceeds resource tag limit.');
+  });
+});
+
+describe('persistence', () => {
+  it('keeps every function, configuration, tag and package across a restart, byte for byte', async () => {
+    const before = await create('fn-persist', { Tags: { keep: 'yes' }, MemorySize: 256, Environment: { Variables: { XX: 'y' } } });
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-persist' });
+    const was = await s.client.send(new GetFunctionCommand({ FunctionName: 'fn-persist' }));
+    await s.restart();
+    const now = await s.client.send(new GetFunctionCommand({ FunctionName: 'fn-persist' }));
+    assert.deepEqual(now.Configuration, was.Configuration);
+    assert.deepEqual(now.Tags, { keep: 'yes' });
+    assert.equal(now.Configuration?.CodeSha256, before.CodeSha256);
+    const res = await fetch(now.Code!.Location!);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), zip);
+  });
+});
