@@ -8,7 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { accountRoutes } from './api/lambda/account.js';
 import { CodeLinks } from './api/lambda/code-links.js';
 import { functionRoutes } from './api/lambda/functions.js';
+import { invokeRoutes } from './api/lambda/invoke.js';
 import { tagRoutes } from './api/lambda/tags.js';
+import { EnvironmentPool } from './environments/pool.js';
+import { InvokeService } from './invoke/invoke.js';
+import { noneLauncher } from './sandbox/none.js';
+import { LogSink } from './telemetry/logs.js';
 import type { Config } from './config/config.js';
 import { collectGarbage } from './control/code.js';
 import { FunctionService } from './control/functions.js';
@@ -49,9 +54,27 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ? { keys: { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey! }, created: false }
       : loadOrCreateRootKeys(config.dataDir);
 
-    const functions = new FunctionService({ store, code, clock, account, runtimes: Object.keys(config.runtimes) });
+    const logs = new LogSink(store, clock);
+    const pool = new EnvironmentPool({
+      clock,
+      launcher: noneLauncher,
+      logs,
+      region: config.region,
+      idleTimeoutMs: config.idleTimeoutMs,
+      runtimes: config.runtimes,
+      codeDir: (sha) => code.codeDir(sha),
+    });
+    const functions = new FunctionService({
+      store, code, clock, account, runtimes: Object.keys(config.runtimes), onChange: (name) => pool.retire(name),
+    });
+    const invoke = new InvokeService({ functions, pool, clock, runtimes: config.runtimes, logError });
     const links = new CodeLinks(keys.secretAccessKey, clock);
-    const router = new Router().add(...functionRoutes(functions, account, links), ...tagRoutes(functions), ...accountRoutes(store));
+    const router = new Router().add(
+      ...functionRoutes(functions, account, links),
+      ...invokeRoutes(invoke),
+      ...tagRoutes(functions),
+      ...accountRoutes(store),
+    );
     const server = createGateway({
       router,
       clock,
@@ -81,6 +104,8 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
             server.close(() => resolve());
             server.closeAllConnections();
           });
+          pool.close();
+          logs.flush();
           store.close();
           lock.release();
         })()),

@@ -9,11 +9,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { crc32 } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 
 export type UnzipFailure = 'invalid' | 'too-large';
@@ -94,7 +94,7 @@ export async function extractZip(zip: Buffer, destDir: string, opts: ExtractOpti
     tmpCreated = true;
     try {
       for (const dir of all.dirs) await mkdir(inside(tmp, dir.rel), { mode: 0o700 });
-      await writeFiles(zipfile, all.files, tmp, meterState, maxBytes);
+      await writeFiles(zip, zipfile, all.files, tmp, meterState, maxBytes);
       // Symlinks last, after every file exists, so no file can be written through one.
       for (const link of all.links) await symlink(link.target!, inside(tmp, link.rel));
     } catch (err) {
@@ -379,7 +379,7 @@ function resolveLink(link: Node, hops: number): Node | null {
   return cur;
 }
 
-async function writeFiles(zipfile: ZipFile, files: Node[], root: string, state: { bytes: number }, maxBytes: number): Promise<void> {
+async function writeFiles(zip: Buffer, zipfile: ZipFile, files: Node[], root: string, state: { bytes: number }, maxBytes: number): Promise<void> {
   let next = 0;
   let firstError: unknown = null;
   const worker = async (): Promise<void> => {
@@ -388,7 +388,11 @@ async function writeFiles(zipfile: ZipFile, files: Node[], root: string, state: 
       const dest = inside(root, file.rel);
       try {
         // 'wx' is O_CREAT|O_EXCL: never follows a symlink, never overwrites.
-        await copyEntry(zipfile, file, createWriteStream(dest, { flags: 'wx', mode: 0o600 }), state, maxBytes);
+        if (file.entry!.uncompressedSize <= SMALL_FILE) {
+          await writeFile(dest, await inflateSmall(zip, zipfile, file, state, maxBytes), { flag: 'wx', mode: 0o600 });
+        } else {
+          await copyEntry(zipfile, file, createWriteStream(dest, { flags: 'wx', mode: 0o600 }), state, maxBytes);
+        }
         await chmod(dest, file.mode);
       } catch (err) {
         firstError ??= err;
@@ -398,6 +402,29 @@ async function writeFiles(zipfile: ZipFile, files: Node[], root: string, state: 
   // Every worker settles before we return, so the caller never deletes under a live write.
   await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, worker));
   if (firstError !== null) throw firstError;
+}
+
+const SMALL_FILE = 64 * 1024;
+async function inflateSmall(zip: Buffer, zipfile: ZipFile, node: Node, state: { bytes: number }, maxBytes: number): Promise<Buffer> {
+  const entry = node.entry!;
+  let start: number;
+  try {
+    start = (await zipfile.readLocalFileHeaderPromise(entry, { minimal: true })).fileDataStart;
+  } catch (err) {
+    throw new UnzipError('invalid', `${node.rel}: ${messageOf(err)}`);
+  }
+  const raw = zip.subarray(start, start + entry.compressedSize);
+  let data: Buffer;
+  try {
+    data = entry.compressionMethod === 0 ? raw : inflateRawSync(raw, { maxOutputLength: entry.uncompressedSize + 1 });
+  } catch (err) {
+    throw new UnzipError('invalid', `${node.rel}: ${messageOf(err)}`);
+  }
+  if (data.length !== entry.uncompressedSize) throw new UnzipError('invalid', `${node.rel}: size mismatch`);
+  state.bytes += data.length;
+  if (state.bytes > maxBytes) throw new UnzipError('too-large', `unzipped size exceeds ${maxBytes} bytes`);
+  if (crc32(data) !== entry.crc32) throw new UnzipError('invalid', `CRC-32 mismatch in ${node.rel}`);
+  return data;
 }
 
 /** Stream one entry's bytes into sink, counting them against the limit and checking the CRC. */

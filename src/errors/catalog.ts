@@ -25,6 +25,7 @@ export const CATALOG = {
   CodeStorageExceededException: { status: 400, field: 'message', fault: 'User' },
   ResourceNotReadyException: { status: 502, field: 'message', fault: 'Service' },
   ServiceException: { status: 500, field: 'Message', fault: 'Service' },
+  InvalidRuntimeException: { status: 502, field: 'Message', fault: 'Service' },
   // Authentication (contract D3; the gateway answers these before any API code runs).
   MissingAuthenticationTokenException: { status: 403, field: 'message', fault: 'User' },
   UnrecognizedClientException: { status: 403, field: 'message', fault: 'User' },

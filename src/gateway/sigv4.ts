@@ -1,11 +1,12 @@
 // Server-side verification of AWS Signature Version 4 (Authorization header and presigned URLs).
 //
-// We never canonicalise or derive keys by hand: the expected signature is recomputed with the same
-// @smithy/signature-v4 signer the AWS SDK for JavaScript uses, fed with exactly the headers the
-// client listed in SignedHeaders, the client's X-Amz-Date and the client's credential scope.
-// The order of checks and the error texts follow what AWS services answer (recorded in the
-// dynalite/kinesalite sources, the scratchstack-aws-signature "AWS Auth Error Ordering" notes,
-// and error reports quoting real responses; see the report that introduced this file).
+// Nothing is canonicalised or derived by hand: the expected signature comes from the same
+// @smithy/signature-v4 code the AWS SDK for JavaScript signs with, fed exactly the headers the client
+// listed in SignedHeaders, the whole received query, the client's date and the client's credential
+// scope. The order of checks and the error texts are AWS's: recorded AWS responses kept in dynalite's
+// validation code, the scratchstack-aws-signature error-ordering notes, AWS's "Troubleshoot signed
+// requests" page, and issue reports quoting Lambda (e.g. brefphp/bref#1250, iann0036/iamlive#58,
+// erlcloud/erlcloud#690, serverless/enterprise#11).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SignatureV4, getCanonicalHeaders, getSigningKey } from '@smithy/signature-v4';
@@ -143,26 +144,21 @@ export async function verifySigV4(
     scopeErrors += 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '
       + `'${scopeDate}' != '${p.date.slice(0, 8)}', from '${p.date}'.`;
   }
-  if (scopeErrors) return fail('InvalidSignatureException', scopeErrors.trimEnd());
+  if (scopeErrors) return fail('InvalidSignatureException', scopeErrors);
 
   const secret = await secretFor(accessKeyId, p.sessionToken);
   if (secret === undefined) {
     return fail('UnrecognizedClientException', 'The security token included in the request is invalid.');
   }
 
-  // Non-S3 services hash the body themselves: a claimed payload hash (signed x-amz-content-sha256,
-  // or X-Amz-Content-Sha256 in a presigned URL) that is not the body's hash fails like any other
-  // mismatch. Only UNSIGNED-PAYLOAD opts the body out.
-  const claimed = p.presigned ? first(query, 'X-Amz-Content-Sha256')
-    : p.signedHeaders.includes('x-amz-content-sha256') ? header(req.headers, 'x-amz-content-sha256') : undefined;
-  let payloadHash: string;
-  if (claimed === UNSIGNED_PAYLOAD) {
-    if (opts.allowUnsignedPayload === false) return fail('InvalidSignatureException', MSG_MISMATCH);
-    payloadHash = claimed;
-  } else {
-    payloadHash = createHash('sha256').update(req.body).digest('hex');
-    if (claimed !== undefined && claimed !== payloadHash) return fail('InvalidSignatureException', MSG_MISMATCH);
+  // Non-S3 services hash the body themselves, so the canonical request always carries the body's own
+  // hash: a signed x-amz-content-sha256 (or a presigned X-Amz-Content-Sha256) that does not match it
+  // fails the signature. Only UNSIGNED-PAYLOAD opts the body out.
+  const claimed = p.presigned ? queryPayloadHash(query) : header(req.headers, 'x-amz-content-sha256');
+  if (claimed === UNSIGNED_PAYLOAD && opts.allowUnsignedPayload === false) {
+    return fail('InvalidSignatureException', MSG_MISMATCH);
   }
+  const payloadHash = claimed === UNSIGNED_PAYLOAD ? claimed : createHash('sha256').update(req.body).digest('hex');
 
   // The canonical request holds exactly the client's signed headers (so its own x-amz-date, or Date,
   // and x-amz-security-token) and the whole received query; smithy drops X-Amz-Signature from it.
@@ -310,9 +306,17 @@ function parseQuery(raw: string): Query {
     const k = decode(eq < 0 ? pair : pair.slice(0, eq));
     const v = eq < 0 ? '' : decode(pair.slice(eq + 1));
     const prev = q[k];
-    q[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    if (prev === undefined) q[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else q[k] = [prev, v];
   }
   return q;
+}
+
+/** A presigner hoists x-amz-content-sha256 into the query under whatever case it was given. */
+function queryPayloadHash(query: Query): string | undefined {
+  for (const k in query) if (k.toLowerCase() === 'x-amz-content-sha256') return first(query, k);
+  return undefined;
 }
 
 // '+' stays a literal plus: SigV4 clients encode spaces as %20, and AWS canonicalises '+' as %2B.

@@ -31,12 +31,14 @@ export class HttpResponseStream {
   }
 }
 
-type AnyFunction = ((...args: never[]) => unknown) & Record<symbol, unknown>;
-
-function streamifyResponse<F extends AnyFunction>(handler: F, options?: { highWaterMark?: unknown }): F {
-  handler[STREAMING_SYMBOL] = 'response';
+function streamifyResponse<F extends (...args: never[]) => unknown>(
+  handler: F,
+  options?: { highWaterMark?: unknown },
+): F {
+  const marks = handler as unknown as Record<symbol, unknown>;
+  marks[STREAMING_SYMBOL] = 'response';
   if (typeof options?.highWaterMark === 'number') {
-    handler[HIGH_WATER_MARK_SYMBOL] = Math.trunc(options.highWaterMark);
+    marks[HIGH_WATER_MARK_SYMBOL] = Math.trunc(options.highWaterMark);
   }
   return handler;
 }

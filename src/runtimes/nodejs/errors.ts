@@ -129,10 +129,10 @@ export function intoError(value: unknown): Error {
 // log spells them out (plus `code` and any own enumerable fields), stack split into lines.
 function enumerableErrorReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) {
-    const out: Record<string, unknown> = Object.assign(
+    const out = Object.assign(
       { errorType: value.name, errorMessage: value.message, code: (value as { code?: unknown }).code },
       value,
-    );
+    ) as unknown as Record<string, unknown>;
     if (typeof value.stack === 'string') out.stack = value.stack.split('\n');
     return out;
   }

@@ -8,7 +8,7 @@ import type { HandlerFunction, HandlerMetadata } from './handler.js';
 import type { RuntimeApiClient } from './rapid.js';
 import { NodeJsExit, toErrorResponse } from './errors.js';
 import { logError, setRequestId, setTenantId } from './logging.js';
-import { createResponseStream } from './streaming.js';
+import type { createResponseStream } from './streaming.js';
 
 /** Values of the context that come from the environment, read once at start. */
 export interface FunctionInfo {
@@ -36,6 +36,8 @@ export class Runtime {
   private currentId: string | undefined;
   private polling = false;
   private dying = false;
+  // Loaded only for streaming handlers, to keep it off the common cold-start path.
+  private createStream: typeof createResponseStream | undefined;
 
   constructor(
     private readonly client: RuntimeApiClient,
@@ -65,7 +67,17 @@ export class Runtime {
   start(handler: HandlerFunction, metadata: HandlerMetadata): void {
     this.handler = handler;
     this.metadata = metadata;
-    this.next();
+    if (!metadata.streaming) {
+      this.next();
+      return;
+    }
+    import('./streaming.js').then(
+      (m) => {
+        this.createStream = m.createResponseStream;
+        this.next();
+      },
+      (err) => this.fatal(err, EXIT_UNCAUGHT),
+    );
   }
 
   private next(): void {
@@ -220,7 +232,7 @@ export class Runtime {
     }
 
     let waitForEmptyEventLoop = true;
-    const { stream, responseDone, fail } = createResponseStream(this.client, id);
+    const { stream, responseDone, fail } = this.createStream!(this.client, id);
     const scheduleNext = (): void => {
       this.onDrain = noop;
       if (!waitForEmptyEventLoop) this.next();

@@ -1,0 +1,289 @@
+/**
+ * One execution environment: a runtime process, its Runtime API listener, its log stream and its
+ * /tmp. It runs one invocation at a time; the first one cold-starts it. Failures are reported
+ * exactly as AWS reports them (contract A6), and a failed environment is never reused.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RuntimeCommand } from '../config/config.js';
+import type { FunctionConfig } from '../control/model.js';
+import { removeTree } from '../store/blobs.js';
+import type { Clock } from '../shared/clock.js';
+import { hex } from '../shared/ids.js';
+import type { Launcher } from '../sandbox/launcher.js';
+import type { LogSink } from '../telemetry/logs.js';
+import { platformError, type Invocation, type InvocationResult } from './invocation.js';
+import { RuntimeApi } from './runtime-api.js';
+import { buildEnvironment, runtimeLaunch, type RuntimeLaunch } from './runtime-env.js';
+
+export interface EnvironmentDeps {
+  clock: Clock;
+  launcher: Launcher;
+  logs: LogSink;
+  region: string;
+  /** Where the environment's scratch directories are made. */
+  scratchDir?: string;
+}
+
+/** AWS's init phase limit for on-demand environments (contract A9). */
+const INIT_LIMIT_MS = 10_000;
+
+type State = 'new' | 'initializing' | 'idle' | 'busy' | 'stopped';
+
+interface Pending {
+  inv: Invocation;
+  resolve: (r: InvocationResult) => void;
+  startedAt?: number;
+  log: string[];
+  timer?: NodeJS.Timeout;
+}
+
+export class Environment {
+  state: State = 'new';
+  readonly id = hex(16);
+  readonly logStream: string;
+  lastUsed = 0;
+  private proc?: ChildProcess;
+  private api?: RuntimeApi;
+  private tmpDir?: string;
+  private pending?: Pending;
+  private initStartedAt = 0;
+  private initDurationMs?: number;
+  /** Lines logged while no invocation was running (init output): they go with the next invocation's tail. */
+  private orphanLines: string[] = [];
+  private stdoutRest = '';
+  private stderrRest = '';
+  private readonly onStopped: (env: Environment) => void;
+
+  constructor(
+    readonly config: FunctionConfig,
+    readonly codeDir: string,
+    private readonly runtime: RuntimeCommand,
+    private readonly deps: EnvironmentDeps,
+    onStopped: (env: Environment) => void,
+  ) {
+    const d = new Date(deps.clock.now());
+    const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`;
+    this.logStream = `${day}/[${config.version}]${this.id}`;
+    this.onStopped = onStopped;
+  }
+
+  /** Run one invocation; cold-starts the environment when it is new. Never rejects. */
+  invoke(inv: Invocation): Promise<InvocationResult> {
+    return new Promise((resolve) => {
+      const p: Pending = { inv, resolve, log: [] };
+      this.pending = p;
+      this.lastUsed = this.deps.clock.now();
+      const cold = this.state === 'new';
+      if (cold) this.start();
+      else this.state = 'busy';
+      if (this.pending !== p) return; // start() failed and already answered
+      const timeoutMs = this.config.timeout * 1000;
+      // Init has its own 10 s budget before the invocation's timeout starts (contract A9).
+      if (cold) p.timer = setTimeout(() => this.timedOut(), INIT_LIMIT_MS + timeoutMs);
+      this.api!.deliver(inv, timeoutMs);
+    });
+  }
+
+  /** Stop the environment: kill its process group, close its listener, remove its /tmp. */
+  stop(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    if (this.proc?.pid && this.proc.exitCode === null && this.proc.signalCode === null) {
+      try {
+        process.kill(-this.proc.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    this.api?.close();
+    if (this.tmpDir) removeTree(this.tmpDir);
+    this.flushPartialLines();
+    this.onStopped(this);
+  }
+
+  private start(): void {
+    this.state = 'initializing';
+    this.initStartedAt = this.deps.clock.monotonic();
+    const c = this.config;
+    this.tmpDir = mkdtempSync(join(this.deps.scratchDir ?? tmpdir(), 'stratus-env-'));
+    const paths = this.deps.launcher.paths(this.codeDir, this.tmpDir);
+    const launch = runtimeLaunch(this.runtime, paths.taskRoot, this.codeDir);
+    if (!launch) {
+      this.line(`INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint`);
+      return this.finish(platformError('Runtime.InvalidEntrypoint', `RequestId: ${this.pending!.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths.taskRoot}/bootstrap /opt/bootstrap]`), 'Runtime.InvalidEntrypoint', true);
+    }
+    this.api = new RuntimeApi(
+      {
+        onNext: () => {
+          if (this.initDurationMs === undefined) this.initDurationMs = this.deps.clock.monotonic() - this.initStartedAt;
+          if (this.state === 'initializing') this.state = this.pending ? 'busy' : 'idle';
+        },
+        onDelivered: () => {
+          const p = this.pending!;
+          p.startedAt = this.deps.clock.monotonic();
+          clearTimeout(p.timer);
+          p.timer = setTimeout(() => this.timedOut(), this.config.timeout * 1000);
+          this.line(`START RequestId: ${p.inv.requestId} Version: ${c.version}`);
+        },
+        onResponse: (_id, body) => this.answered(body, undefined),
+        onError: (_id, body) => this.answered(body, 'Unhandled'),
+        onResponseTooLarge: () =>
+          this.answered(
+            Buffer.from(JSON.stringify({ errorMessage: `Response payload size exceeded maximum allowed payload size (6291556 bytes).`, errorType: 'Function.ResponseSizeTooLarge' })),
+            'Unhandled',
+          ),
+        onInitError: (body, type) => {
+          this.line(`INIT_REPORT Init Duration: ${ms(this.deps.clock.monotonic() - this.initStartedAt)} ms\tPhase: init\tStatus: error\tError Type: ${type ?? 'Runtime.Unknown'}`);
+          this.finish(body, 'Unhandled', true);
+        },
+      },
+      {},
+      this.deps.clock,
+    );
+    this.api.listen().then(
+      (address) => this.spawn(launch, address, paths),
+      () => this.finish(platformError('Sandbox.Failure', 'Could not start the Runtime API.'), 'Unhandled', true),
+    );
+  }
+
+  private spawn({ argv, runtimeDir }: RuntimeLaunch, runtimeApi: string, paths: { taskRoot: string; tmp: string }): void {
+    if (this.state === 'stopped') return;
+    const env = buildEnvironment(this.config, this.runtime, {
+      region: this.deps.region,
+      runtimeApi,
+      logStream: this.logStream,
+      taskRoot: paths.taskRoot,
+      runtimeDir,
+    });
+    let proc: ChildProcess;
+    try {
+      proc = this.deps.launcher.launch({ argv, env, codeDir: this.codeDir, tmpDir: this.tmpDir!, memoryMB: this.config.memorySize });
+    } catch (err) {
+      return this.finish(platformError('Runtime.InvalidEntrypoint', `RequestId: ${this.pending?.inv.requestId} Error: ${(err as Error).message}`), 'Unhandled', true);
+    }
+    this.proc = proc;
+    proc.stdout!.setEncoding('utf8').on('data', (s: string) => (this.stdoutRest = this.lines(this.stdoutRest + s)));
+    proc.stderr!.setEncoding('utf8').on('data', (s: string) => (this.stderrRest = this.lines(this.stderrRest + s)));
+    proc.on('error', (err) => this.exited(null, null, err));
+    proc.on('exit', (code, signal) => this.exited(code, signal));
+  }
+
+  private exited(code: number | null, signal: NodeJS.Signals | null, err?: Error): void {
+    if (this.state === 'stopped') return;
+    // Let the last output reach the log before the failure is reported.
+    setImmediate(() => {
+      if (this.state === 'stopped') return;
+      const p = this.pending;
+      if (p) {
+        const why = err
+          ? `Runtime exited with error: ${err.message}`
+          : signal
+            ? `Runtime exited with error: signal: ${signal === 'SIGKILL' ? 'killed' : signal.toLowerCase().replace(/^sig/, '')}`
+            : code === 0
+              ? 'Runtime exited without providing a reason'
+              : `Runtime exited with error: exit status ${code}`;
+        this.finish(platformError('Runtime.ExitError', `RequestId: ${p.inv.requestId} Error: ${why}`), 'Unhandled', true);
+      } else this.stop();
+    });
+  }
+
+  private timedOut(): void {
+    const p = this.pending;
+    if (!p) return;
+    const secs = this.config.timeout.toFixed(2);
+    this.finish(platformError('Sandbox.Timedout', `RequestId: ${p.inv.requestId} Error: Task timed out after ${secs} seconds`), 'Unhandled', true);
+  }
+
+  /** The runtime answered: wait one turn so output written before the answer is attributed to it. */
+  private answered(body: Buffer, error: string | undefined): void {
+    const p = this.pending;
+    setImmediate(() => {
+      if (this.pending === p) this.finish(body, error, false);
+    });
+  }
+
+  /** Complete the pending invocation with its REPORT; `fatal` stops the environment. */
+  private finish(body: Buffer, error: string | undefined, fatal: boolean): void {
+    const p = this.pending;
+    if (!p) return fatal ? this.stop() : undefined;
+    this.pending = undefined;
+    clearTimeout(p.timer);
+    const now = this.deps.clock.monotonic();
+    const durationMs = p.startedAt === undefined ? 0 : now - p.startedAt;
+    const cold = this.initDurationMs !== undefined && !this.reportedInit;
+    const initMs = cold ? this.initDurationMs : undefined;
+    this.reportedInit = this.reportedInit || cold;
+    if (p.startedAt === undefined) this.line(`START RequestId: ${p.inv.requestId} Version: ${this.config.version}`);
+    if (fatal && error && this.proc) {
+      const parsed = safeJson(body);
+      if (parsed?.errorType && String(parsed.errorType).startsWith('Sandbox.') || parsed?.errorType === 'Runtime.ExitError')
+        this.line(`${new Date(this.deps.clock.now()).toISOString()} ${p.inv.requestId} ${parsed.errorMessage}`);
+    }
+    const maxMemoryUsedMB = this.peakMemoryMB();
+    const billed = Math.ceil(durationMs + (initMs ?? 0));
+    this.line(`END RequestId: ${p.inv.requestId}`);
+    this.line(
+      `REPORT RequestId: ${p.inv.requestId}\tDuration: ${ms(durationMs)} ms\tBilled Duration: ${billed} ms\tMemory Size: ${this.config.memorySize} MB\tMax Memory Used: ${maxMemoryUsedMB} MB\t` +
+        (initMs !== undefined ? `Init Duration: ${ms(initMs)} ms\t` : ''),
+      p,
+    );
+    if (fatal) this.stop();
+    else this.state = 'idle';
+    this.lastUsed = this.deps.clock.now();
+    p.resolve({ body, error: error ? { type: error } : undefined, durationMs, initDurationMs: initMs, maxMemoryUsedMB, log: p.log.join('\n') + '\n' });
+  }
+
+  private reportedInit = false;
+
+  /** Peak resident memory of the runtime process (VmHWM); the sandbox issue replaces this with the cgroup's peak. */
+  private peakMemoryMB(): number {
+    const pid = this.proc?.pid;
+    if (!pid) return 0;
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Math.ceil(Number(m[1]) / 1024) : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Split process output into log lines; returns the unfinished rest. */
+  private lines(text: string): string {
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      // The runtimes write one log record per line, with its own newlines as \r (as AWS's do).
+      this.line(text.slice(start, nl).replace(/\r/g, '\n'));
+      start = nl + 1;
+    }
+    return text.slice(start);
+  }
+
+  private flushPartialLines(): void {
+    if (this.stdoutRest) this.line(this.stdoutRest);
+    if (this.stderrRest) this.line(this.stderrRest);
+    this.stdoutRest = this.stderrRest = '';
+  }
+
+  /** Record one log line in the stream and in the current invocation's tail. */
+  private line(message: string, p: Pending | undefined = this.pending): void {
+    this.deps.logs.append(this.config.logging.logGroup, this.logStream, this.deps.clock.now(), message);
+    if (p) {
+      if (this.orphanLines.length) p.log.push(...this.orphanLines.splice(0));
+      p.log.push(message);
+    } else if (this.orphanLines.length < 200) this.orphanLines.push(message);
+  }
+}
+
+const ms = (n: number): string => n.toFixed(2);
+
+function safeJson(b: Buffer): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(b.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+

@@ -1,0 +1,94 @@
+/** What a runtime process is started with: its command line and exactly Lambda's environment variables (contract A7). */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RuntimeCommand } from '../config/config.js';
+import type { FunctionConfig } from '../control/model.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The built-in runtime clients: Node's is compiled to dist/, Python's runs from source. */
+export const NODE_BOOTSTRAP = join(ROOT, 'dist/runtimes/nodejs/bootstrap.js');
+export const PYTHON_BOOTSTRAP = join(ROOT, 'src/runtimes/python/bootstrap.py');
+
+const isExecutable = (path: string): boolean => {
+  try {
+    return existsSync(path) && statSync(path).isFile() && (statSync(path).mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+};
+
+export interface RuntimeLaunch {
+  argv: string[];
+  /** LAMBDA_RUNTIME_DIR: where the runtime client lives. */
+  runtimeDir: string;
+}
+
+/** The command that starts this runtime, or undefined when a custom runtime has no executable bootstrap. */
+export function runtimeLaunch(runtime: RuntimeCommand, taskRoot: string, codeDir: string): RuntimeLaunch | undefined {
+  switch (runtime.kind) {
+    case 'nodejs':
+      return { argv: [runtime.interpreter!, NODE_BOOTSTRAP], runtimeDir: dirname(NODE_BOOTSTRAP) };
+    case 'python':
+      // -u: unbuffered, so print() output reaches the log as it happens.
+      return { argv: [runtime.interpreter!, '-u', PYTHON_BOOTSTRAP], runtimeDir: dirname(PYTHON_BOOTSTRAP) };
+    case 'provided':
+      // /var/task/bootstrap first, then /opt/bootstrap (layers arrive with their own issue).
+      return isExecutable(join(codeDir, 'bootstrap')) ? { argv: [join(taskRoot, 'bootstrap')], runtimeDir: taskRoot } : undefined;
+  }
+}
+
+export interface EnvironmentContext {
+  region: string;
+  runtimeApi: string;
+  logStream: string;
+  taskRoot: string;
+  runtimeDir: string;
+}
+
+/**
+ * Lambda's variables, then the function's own (which cannot name a reserved one: validation
+ * refuses them). Nothing comes from the server's environment, so e.g. NODE_EXTRA_CA_CERTS on the
+ * host never reaches (or slows) a function.
+ */
+export function buildEnvironment(c: FunctionConfig, runtime: RuntimeCommand, x: EnvironmentContext): Record<string, string> {
+  const env: Record<string, string> = {
+    ...c.environment,
+    PATH: '/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    LD_LIBRARY_PATH: `/lib64:/usr/lib64:${x.runtimeDir}:${x.runtimeDir}/lib:${x.taskRoot}:${x.taskRoot}/lib:/opt/lib`,
+    _HANDLER: c.handler,
+    LAMBDA_TASK_ROOT: x.taskRoot,
+    LAMBDA_RUNTIME_DIR: x.runtimeDir,
+    AWS_LAMBDA_RUNTIME_API: x.runtimeApi,
+    AWS_REGION: x.region,
+    AWS_DEFAULT_REGION: x.region,
+    AWS_LAMBDA_FUNCTION_NAME: c.name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(c.memorySize),
+    AWS_LAMBDA_FUNCTION_VERSION: c.version,
+    AWS_LAMBDA_LOG_GROUP_NAME: c.logging.logGroup,
+    AWS_LAMBDA_LOG_STREAM_NAME: x.logStream,
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+    AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129:2000',
+    _AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129',
+    _AWS_XRAY_DAEMON_PORT: '2000',
+  };
+  if (c.logging.logFormat === 'JSON') {
+    env.AWS_LAMBDA_LOG_FORMAT = 'JSON';
+    if (c.logging.applicationLogLevel) env.AWS_LAMBDA_LOG_LEVEL = c.logging.applicationLogLevel;
+  }
+  // AWS_EXECUTION_ENV is not set for custom runtimes (contract A7, H11).
+  if (runtime.kind !== 'provided') env.AWS_EXECUTION_ENV = `AWS_Lambda_${c.runtime}`;
+  if (runtime.kind === 'nodejs') {
+    const major = c.runtime.replace(/^nodejs(\d+).*$/, '$1');
+    env.NODE_PATH = `/opt/nodejs/node${major}/node_modules:/opt/nodejs/node_modules:${x.runtimeDir}/node_modules:${x.runtimeDir}:${x.taskRoot}`;
+  }
+  if (runtime.kind === 'python') {
+    env.PYTHONPATH = x.runtimeDir;
+    // /var/task is read-only on Lambda: do not try to write .pyc files there.
+    env.PYTHONDONTWRITEBYTECODE = '1';
+  }
+  return env;
+}

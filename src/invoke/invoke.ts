@@ -1,0 +1,98 @@
+/**
+ * The invoke path: resolve the function, check the payload, place the invocation on an
+ * environment, and hand back what the runtime answered. Kept lean: it runs on every request.
+ */
+import { functionStateConflict, StratusError } from '../errors/catalog.js';
+import type { FunctionService } from '../control/functions.js';
+import { LIMITS } from '../control/limits.js';
+import type { EnvironmentPool } from '../environments/pool.js';
+import type { InvocationResult } from '../environments/invocation.js';
+import type { Clock } from '../shared/clock.js';
+import { hex, uuid } from '../shared/ids.js';
+
+export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
+
+export interface InvokeRequest {
+  functionName: string;
+  qualifier?: string | null;
+  type: InvocationType;
+  payload: Buffer;
+  /** Base64 client context from X-Amz-Client-Context (sync only). */
+  clientContext?: string;
+}
+
+export type InvokeOutcome =
+  | { kind: 'result'; requestId: string; version: string; result: InvocationResult }
+  | { kind: 'accepted'; requestId: string }
+  | { kind: 'dry-run'; requestId: string };
+
+export interface InvokeDeps {
+  functions: FunctionService;
+  pool: EnvironmentPool;
+  clock: Clock;
+  runtimes: Readonly<Record<string, unknown>>;
+  /** Where failures of background (Event) invocations are reported. */
+  logError: (err: unknown) => void;
+}
+
+const EMPTY_EVENT = Buffer.from('{}');
+
+export class InvokeService {
+  constructor(private readonly deps: InvokeDeps) {}
+
+  async invoke(req: InvokeRequest): Promise<InvokeOutcome> {
+    const ref = this.deps.functions.resolveRef(req.functionName, req.qualifier);
+    const { config } = this.deps.functions.get(ref);
+    if (config.state !== 'Active') throw functionStateConflict(config.state);
+    const requestId = uuid();
+    if (req.type === 'DryRun') return { kind: 'dry-run', requestId };
+
+    const payload = req.payload.length === 0 ? EMPTY_EVENT : req.payload;
+    if (req.type === 'Event' && payload.length > LIMITS.asyncPayloadBytes)
+      throw new StratusError('RequestEntityTooLargeException', `${payload.length} byte payload is too large for the Event invocation type (limit ${LIMITS.asyncPayloadBytes} bytes)`);
+    checkJson(payload);
+    if (!this.deps.runtimes[config.runtime])
+      throw new StratusError('InvalidRuntimeException', `The runtime ${config.runtime} is not available on this Stratus server. Start it with --runtime ${config.runtime}=/path/to/interpreter.`);
+
+    const inv = {
+      requestId,
+      payload,
+      invokedFunctionArn: this.deps.functions.arn(ref.name, ref.qualifier),
+      traceId: traceId(this.deps.clock.now()),
+      clientContext: req.type === 'RequestResponse' ? decodeClientContext(req.clientContext) : undefined,
+    };
+    if (req.type === 'Event') {
+      // Run in the background; the durable queue with retries and destinations is its own issue.
+      this.deps.pool.run(config, inv).catch(this.deps.logError);
+      return { kind: 'accepted', requestId };
+    }
+    return { kind: 'result', requestId, version: config.version, result: await this.deps.pool.run(config, inv) };
+  }
+}
+
+/** An X-Ray trace header like Lambda's: Root=1-<epoch hex>-<96-bit id>;Parent=<64-bit id>;Sampled=0. */
+function traceId(nowMs: number): string {
+  return `Root=1-${Math.floor(nowMs / 1000).toString(16)}-${hex(12)};Parent=${hex(8)};Sampled=0`;
+}
+
+function decodeClientContext(b64: string | undefined): string | undefined {
+  if (!b64) return undefined;
+  if (b64.length > 3583) throw new StratusError('InvalidParameterValueException', 'Client context must be 3583 bytes or less (base64-encoded).');
+  const text = Buffer.from(b64, 'base64').toString('utf8');
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new StratusError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object.');
+  }
+  return text;
+}
+
+/** Refuse a payload that is not JSON, with AWS's wording around the parser's detail. */
+function checkJson(payload: Buffer): void {
+  try {
+    JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    const detail = (err as Error).message;
+    throw new StratusError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${detail}`);
+  }
+}
