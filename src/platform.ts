@@ -9,6 +9,7 @@ import { accountRoutes } from './api/lambda/account.js';
 import { CodeLinks } from './api/lambda/code-links.js';
 import { functionRoutes } from './api/lambda/functions.js';
 import { invokeRoutes } from './api/lambda/invoke.js';
+import { logsRoutes } from './api/logs/logs.js';
 import { tagRoutes } from './api/lambda/tags.js';
 import { EnvironmentPool } from './environments/pool.js';
 import { InvokeService } from './invoke/invoke.js';
@@ -74,6 +75,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ...invokeRoutes(invoke),
       ...tagRoutes(functions),
       ...accountRoutes(store),
+      ...logsRoutes(store, logs, account),
     );
     const server = createGateway({
       router,

@@ -3,6 +3,8 @@ import { ConfigError } from '../config/config.js';
 import { formatError } from './output.js';
 import { serveCommand } from './serve.js';
 import { functionsCommand } from './functions.js';
+import { invokeCommand } from './invoke.js';
+import { logsCommand } from './logs.js';
 
 const USAGE = `stratus: run AWS Lambda functions on your own machine
 
@@ -14,6 +16,8 @@ Usage:
   stratus functions get <name>
   stratus functions list
   stratus functions delete <name>
+  stratus invoke <name> [--payload JSON] [--log]
+  stratus logs <name> [--follow] [--since 10m] [--filter TEXT]
 
 Every command but serve takes --endpoint URL, --region R, --data-dir D (for its credentials file)
 and --json for machine-readable output. \`stratus <command> --help\` shows a command's options.`;
@@ -23,6 +27,8 @@ type Command = (args: string[], env: Record<string, string | undefined>) => Prom
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   functions: functionsCommand,
+  invoke: invokeCommand,
+  logs: logsCommand,
 };
 
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {

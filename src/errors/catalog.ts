@@ -34,6 +34,8 @@ export const CATALOG = {
   AccessDeniedException: { status: 403, field: 'Message', fault: 'User' },
   // An expired presigned URL.
   AccessDenied: { status: 403, field: 'message', fault: 'User' },
+  // CloudWatch Logs (AWS JSON 1.1).
+  InvalidParameterException: { status: 400, field: 'message', fault: 'User' },
   // Routing: AWS answers an unknown path of a REST service with UnknownOperationException.
   UnknownOperationException: { status: 404, field: 'message', fault: 'User' },
 } as const satisfies Record<string, Entry>;

@@ -98,6 +98,8 @@ export function openSqliteStore(path: string): Store {
       const where = ['group_name = ?'];
       const args: (string | number)[] = [lq.group];
       if (lq.since !== undefined) (where.push('ts >= ?'), args.push(lq.since));
+      if (lq.until !== undefined) (where.push('ts <= ?'), args.push(lq.until));
+      if (lq.streams?.length) (where.push(`stream_name IN (${lq.streams.map(() => '?').join(',')})`), args.push(...lq.streams));
       if (lq.afterId !== undefined) (where.push('id > ?'), args.push(lq.afterId));
       if (lq.contains) (where.push("instr(message, ?) > 0"), args.push(lq.contains));
       args.push(lq.limit);
@@ -108,6 +110,13 @@ export function openSqliteStore(path: string): Store {
         .all(...args)
         .map((r) => ({ id: r.id, group: r.group_name, stream: r.stream_name, timestamp: r.ts, message: r.message }));
     },
+    logStreams: (group) =>
+      db
+        .prepare<[string], { stream: string; first: number; last: number }>(
+          'SELECT stream_name AS stream, MIN(ts) AS first, MAX(ts) AS last FROM log_events WHERE group_name = ? GROUP BY stream_name ORDER BY last DESC',
+        )
+        .all(group),
+    logGroups: () => db.prepare<[], { g: string }>('SELECT DISTINCT group_name AS g FROM log_events ORDER BY g').all().map((r) => r.g),
     close: () => db.close(),
   };
 }

@@ -14,6 +14,8 @@ export interface StoredLogEvent extends LogEvent {
 
 export interface LogQuery {
   group: string;
+  streams?: string[];
+  until?: number;
   since?: number;
   afterId?: number;
   contains?: string;
@@ -38,5 +40,8 @@ export interface Store {
   usage(): { functionCount: number; totalCodeSize: number };
   appendLogs(events: LogEvent[]): void;
   queryLogs(q: LogQuery): StoredLogEvent[];
+  /** The streams of a log group with their first and last event times. */
+  logStreams(group: string): { stream: string; first: number; last: number }[];
+  logGroups(): string[];
   close(): void;
 }

@@ -1,0 +1,870 @@
+"""Stratus built-in Python runtime.
+
+The platform runs this file inside an execution environment, as
+
+    /usr/bin/python3 -S -B <abs path>/src/runtimes/python/bootstrap.py
+
+with cwd = the function's code directory and Lambda's environment variables
+(AWS_LAMBDA_RUNTIME_API, _HANDLER, LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_*, ...).
+It loads the handler, then loops over the Lambda Runtime API (2018-06-01):
+GET /next -> handler(event, context) -> POST /response or /error. It copies
+what AWS's managed python3.x runtime does (handler resolution, error types and
+texts, context object, log line formats) so functions behave as they do on AWS.
+
+Constraints that shape this file:
+- Standard library only, one file, Python 3.9-3.13.
+- Start fast. Everything imported before the first GET /next is paid on every
+  cold start, so the HTTP client is a few lines over the socket (http.client
+  drags in email.* and ssl, ~25 ms here), and logging and traceback are only
+  imported when the function imports logging or something fails.
+- stdout is the log channel: the platform reads it line by line and gives each
+  line to the current invocation, so one log record must be one line.
+"""
+
+import os
+import sys
+import time
+import json
+import importlib
+import _socket  # socket.py would add enum/selectors imports we do not need
+
+# ---------------------------------------------------------------------------
+# Settings read once at start (AWS's runtime also reads them once).
+
+_JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+
+# AWS maps TRACE to DEBUG because Python's logging has no TRACE level.
+_LOG_LEVEL = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+if _LOG_LEVEL == "TRACE":
+    _LOG_LEVEL = "DEBUG"
+
+
+def _keeps_non_ascii():
+    # AWS's python3.12+ runtimes write JSON responses with non-ASCII characters
+    # as they are; older ones escape them as \uXXXX. AWS_EXECUTION_ENV says which
+    # runtime the function was created for.
+    env = os.environ.get("AWS_EXECUTION_ENV", "")
+    prefix = "AWS_Lambda_python3."
+    if env.startswith(prefix):
+        try:
+            return int(env[len(prefix):]) >= 12
+        except ValueError:
+            return False
+    return False
+
+
+_ENSURE_ASCII = not _keeps_non_ascii()
+
+# Request id and tenant id of the invocation in progress, stamped on log records.
+# Like AWS, they stay set between invocations (background threads keep logging
+# under the last id) and are "" during init.
+_REQUEST_ID = None
+_TENANT_ID = None
+
+_API_PREFIX = "/2018-06-01/runtime"
+
+
+class _Fault(Exception):
+    """An error the runtime reports under its own Runtime.* type."""
+
+    def __init__(self, error_type, message, trace=None):
+        Exception.__init__(self, message)
+        self.error_type = error_type
+        self.message = message
+        self.trace = trace
+
+
+# ---------------------------------------------------------------------------
+# Log output
+
+def _write_record(text):
+    """Write one log record as exactly one stdout line.
+
+    AWS keeps a multi-line record (a traceback, a logged exception) together by
+    framing it on a telemetry pipe; the platform here reads plain lines, so the
+    record's inner newlines become carriage returns, as AWS does in its text
+    stream, and one newline ends it.
+    """
+    if text.endswith("\n"):
+        text = text[:-1]
+    out = sys.stdout
+    if out is not None:
+        out.write(text.replace("\n", "\r") + "\n")
+
+
+def _log_error_record(error):
+    """Log a failed init or invocation the way AWS's runtime does."""
+    if _JSON_LOGS:
+        record = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "log_level": "ERROR",
+        }
+        record.update(error)
+        _write_record(_to_json(record))
+        return
+    head = "[ERROR]"
+    error_type = error.get("errorType")
+    message = error.get("errorMessage")
+    if error_type:
+        head += " " + error_type
+    if message:
+        if error_type:
+            head += ":"
+        head += " " + message
+    lines = [head]
+    trace = error.get("stackTrace")
+    if trace is not None:
+        lines.append("Traceback (most recent call last):")
+        for element in trace:
+            if element == "":
+                lines.append("")
+                continue
+            for line in element.splitlines():
+                # AWS indents traceback lines with no-break spaces so that log
+                # viewers do not collapse the indentation.
+                body = line.lstrip(" ")
+                lines.append("\u00a0" * (len(line) - len(body)) + body)
+    _write_record("\r".join(lines))
+
+
+def _flush_stdio():
+    # Output written during the invocation must reach the platform before it
+    # learns that the invocation ended, or the lines land in the next one.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------------------
+# JSON (events, responses, error bodies)
+
+_decimal_marker = None  # compiled lazily: (prefix, regex) for Decimal placeholders
+
+
+class _Encoder(json.JSONEncoder):
+    """json.JSONEncoder with the extras AWS's runtime (simplejson) has.
+
+    - decimal.Decimal is written as its exact digits, not rounded through a
+      float (DynamoDB items are full of Decimals); NaN becomes NaN.
+    - bytes inside the result are written as UTF-8 text.
+    The C encoder cannot emit raw text, so a Decimal becomes a unique
+    placeholder string that is swapped for its digits after encoding.
+    """
+
+    def __init__(self):
+        json.JSONEncoder.__init__(self, ensure_ascii=_ENSURE_ASCII, allow_nan=True)
+        self._raw = None
+
+    def default(self, o):
+        decimal = sys.modules.get("decimal")  # no Decimal can exist unless it was imported
+        if decimal is not None and isinstance(o, decimal.Decimal):
+            if o.is_nan():
+                return float("nan")
+            global _decimal_marker
+            if _decimal_marker is None:
+                import re
+                prefix = "@@stratus-decimal-%s-" % os.urandom(8).hex()
+                _decimal_marker = (prefix, re.compile('"' + prefix + '([0-9]+)@@"'))
+            if self._raw is None:
+                self._raw = []
+            self._raw.append(str(o))
+            return "%s%d@@" % (_decimal_marker[0], len(self._raw) - 1)
+        if isinstance(o, bytes):
+            return o.decode("utf-8")
+        return json.JSONEncoder.default(self, o)
+
+    def encode(self, o):
+        text = json.JSONEncoder.encode(self, o)
+        raw = self._raw
+        if raw:
+            self._raw = None
+            text = _decimal_marker[1].sub(lambda m: raw[int(m.group(1))], text)
+        return text
+
+
+def _to_json(value):
+    return _Encoder().encode(value)
+
+
+def _decode_event(body, content_type):
+    # AWS decodes only when the Runtime API says the event is exactly
+    # application/json; anything else reaches the handler as bytes.
+    if content_type != "application/json":
+        return body
+    try:
+        return json.loads(body)
+    except Exception as e:
+        raise _Fault("Runtime.UnmarshalError", "Unable to unmarshal input: {}".format(e))
+
+
+def _encode_result(result):
+    if isinstance(result, bytes):
+        return result, "application/unknown"
+    try:
+        return _to_json(result).encode("utf-8"), "application/json"
+    except Exception as e:
+        raise _Fault("Runtime.MarshalError", "Unable to marshal response: {}".format(e))
+
+
+# ---------------------------------------------------------------------------
+# Runtime API client: HTTP/1.1 over one persistent connection.
+
+class _ConnectionLost(Exception):
+    pass
+
+
+class _RuntimeApiError(Exception):
+    pass
+
+
+class _RuntimeApi:
+    def __init__(self, address):
+        host, sep, port = address.rpartition(":")
+        if not sep:
+            raise _RuntimeApiError("AWS_LAMBDA_RUNTIME_API must be host:port, got %r" % address)
+        self._address = (host.strip("[]"), int(port))
+        self._host_header = address
+        self._sock = None
+        self._buf = bytearray()
+
+    def _connect(self):
+        host, port = self._address
+        error = None
+        for family, kind, proto, _, sockaddr in _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM):
+            sock = _socket.socket(family, kind, proto)
+            try:
+                # /next is a long poll that may wait for hours: never time out,
+                # even if user code changed socket's default timeout.
+                sock.settimeout(None)
+                sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+                sock.connect(sockaddr)
+            except OSError as e:
+                sock.close()
+                error = e
+                continue
+            self._sock = sock
+            self._buf = bytearray()
+            return
+        raise error or OSError("cannot resolve %s" % host)
+
+    def _close(self):
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            except OSError:
+                pass
+        self._sock = None
+        self._buf = bytearray()
+
+    def _fill(self):
+        chunk = self._sock.recv(262144)
+        if not chunk:
+            raise _ConnectionLost()
+        self._buf += chunk
+
+    def _read_exact(self, n):
+        buf = self._buf
+        if len(buf) >= n:
+            data = bytes(buf[:n])
+            del buf[:n]
+            return data
+        out = bytearray(n)
+        view = memoryview(out)
+        have = len(buf)
+        view[:have] = buf
+        buf.clear()
+        while have < n:
+            got = self._sock.recv_into(view[have:])
+            if not got:
+                raise _ConnectionLost()
+            have += got
+        view.release()
+        return bytes(out)
+
+    def _read_line(self):
+        while True:
+            i = self._buf.find(b"\n")
+            if i >= 0:
+                line = bytes(self._buf[:i + 1])
+                del self._buf[:i + 1]
+                return line
+            if len(self._buf) > 65536:
+                raise _RuntimeApiError("Runtime API sent an over-long line")
+            self._fill()
+
+    def _read_response(self):
+        while True:
+            buf = self._buf
+            while True:
+                end = buf.find(b"\r\n\r\n")
+                if end >= 0:
+                    break
+                if len(buf) > 65536:
+                    raise _RuntimeApiError("Runtime API sent an over-long response head")
+                self._fill()
+            head = bytes(buf[:end]).split(b"\r\n")
+            del buf[:end + 4]
+            status_line = head[0].split(None, 2)
+            version, status = status_line[0], int(status_line[1])
+            headers = {}
+            for line in head[1:]:
+                name, _, value = line.partition(b":")
+                value = value.strip()
+                # AWS's native client reads header bytes as UTF-8 (a client
+                # context may hold non-ASCII app titles); HTTP's own default
+                # is Latin-1, so fall back to that.
+                try:
+                    value = value.decode("utf-8")
+                except UnicodeDecodeError:
+                    value = value.decode("latin-1")
+                headers[name.strip().lower().decode("latin-1")] = value
+            if 100 <= status < 200:
+                continue  # interim response; the real one follows
+            break
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            parts = []
+            while True:
+                size = int(self._read_line().split(b";", 1)[0].strip(), 16)
+                if size == 0:
+                    while self._read_line().strip():
+                        pass  # trailers
+                    break
+                parts.append(self._read_exact(size))
+                self._read_exact(2)
+            body = b"".join(parts)
+        elif "content-length" in headers:
+            body = self._read_exact(int(headers["content-length"]))
+        elif status in (204, 304):
+            body = b""
+        else:
+            parts = [bytes(self._buf)]
+            self._buf.clear()
+            while True:
+                chunk = self._sock.recv(262144)
+                if not chunk:
+                    break
+                parts.append(chunk)
+            body = b"".join(parts)
+            headers["connection"] = "close"
+        connection = headers.get("connection", "").lower()
+        if "close" in connection or (version == b"HTTP/1.0" and "keep-alive" not in connection):
+            self._close()
+        return status, headers, body
+
+    def request(self, method, path, body=b"", headers=()):
+        head = ["%s %s HTTP/1.1\r\nHost: %s\r\n" % (method, path, self._host_header)]
+        for name, value in headers:
+            # Header values come partly from user code (error class names):
+            # keep them on one line.
+            head.append("%s: %s\r\n" % (name, value.replace("\r", " ").replace("\n", " ")))
+        if method != "GET":
+            head.append("Content-Length: %d\r\n" % len(body))
+        head.append("\r\n")
+        head = "".join(head).encode("utf-8")
+        for attempt in (1, 2):
+            reused = self._sock is not None
+            if not reused:
+                self._connect()
+            started = False
+            try:
+                if len(body) < 65536:
+                    self._sock.sendall(head + body)
+                else:
+                    self._sock.sendall(head)
+                    self._sock.sendall(body)
+                if not self._buf:
+                    self._fill()
+                started = True
+                return self._read_response()
+            except (_ConnectionLost, ConnectionError) as e:
+                self._close()
+                # A kept-alive connection the server closed while we were idle
+                # fails before any byte of the answer arrives; the request was
+                # not processed, so sending it once more on a new connection is
+                # safe. Anything else is fatal, as on AWS.
+                if attempt == 1 and reused and not started:
+                    continue
+                raise _RuntimeApiError("Runtime API connection lost during %s %s: %r" % (method, path, e))
+
+    def _post(self, path, body, headers):
+        status, _, answer = self.request("POST", path, body, headers)
+        if not 200 <= status < 300:
+            # AWS's runtime stops here too (the platform reports the exit).
+            raise _RuntimeApiError("Request to Lambda Runtime '%s' endpoint failed. Reason: '%d'. Response body: '%s'"
+                                   % (path, status, answer.decode("utf-8", "replace")))
+
+    def next(self):
+        status, headers, body = self.request("GET", _API_PREFIX + "/invocation/next")
+        if status != 200:
+            raise _RuntimeApiError("GET /next failed with status %d: %s" % (status, body.decode("utf-8", "replace")))
+        return headers, body
+
+    def post_response(self, request_id, body, content_type):
+        self._post(_API_PREFIX + "/invocation/" + request_id + "/response", body,
+                   (("Content-Type", content_type),))
+
+    def post_error(self, request_id, error, xray_cause):
+        headers = [("Content-Type", "application/json"),
+                   ("Lambda-Runtime-Function-Error-Type", error["errorType"])]
+        # X-Ray cause, as AWS's runtime sends it; AWS drops it at 1 MiB.
+        if len(xray_cause) < 1048576:
+            headers.append(("Lambda-Runtime-Function-XRay-Error-Cause", xray_cause))
+        self._post(_API_PREFIX + "/invocation/" + request_id + "/error", _to_json(error).encode("utf-8"), headers)
+
+    def post_init_error(self, error):
+        self._post(_API_PREFIX + "/init/error", _to_json(error).encode("utf-8"),
+                   (("Content-Type", "application/json"),
+                    ("Lambda-Runtime-Function-Error-Type", error["errorType"])))
+
+
+# ---------------------------------------------------------------------------
+# Context object (same attributes as AWS's LambdaContext)
+
+class CognitoIdentity(object):
+    __slots__ = ["cognito_identity_id", "cognito_identity_pool_id"]
+
+    def __repr__(self):
+        return "CognitoIdentity([cognito_identity_id=%s,cognito_identity_pool_id=%s])" % (
+            self.cognito_identity_id, self.cognito_identity_pool_id)
+
+
+class Client(object):
+    __slots__ = ["installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name"]
+
+    def __repr__(self):
+        return "Client([%s])" % ",".join("%s=%s" % (k, getattr(self, k)) for k in self.__slots__)
+
+
+class ClientContext(object):
+    __slots__ = ["custom", "env", "client"]
+
+    def __repr__(self):
+        return "ClientContext([custom=%s,env=%s,client=%s])" % (self.custom, self.env, self.client)
+
+
+def _object_from(cls, values):
+    if values is None:
+        return None
+    obj = cls()
+    for field in cls.__slots__:
+        setattr(obj, field, values.get(field))
+    return obj
+
+
+def _parse_header_json(value, what):
+    try:
+        return json.loads(value)
+    except Exception as e:
+        raise _Fault("Runtime.LambdaContextUnmarshalError", "Unable to parse {} JSON: {}".format(what, e))
+
+
+class LambdaContext(object):
+    def __init__(self, request_id, client_context, cognito_identity, deadline_ms,
+                 invoked_function_arn=None, tenant_id=None):
+        self.aws_request_id = request_id
+        # Read per invocation from the environment, as AWS does.
+        environ = os.environ
+        self.log_group_name = environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = invoked_function_arn
+        self.tenant_id = tenant_id
+        self.client_context = _object_from(ClientContext, client_context)
+        if self.client_context is not None:
+            self.client_context.client = _object_from(Client, self.client_context.client)
+        # identity always exists on AWS; its fields are None without Cognito.
+        self.identity = _object_from(CognitoIdentity, {})
+        if cognito_identity is not None:
+            self.identity.cognito_identity_id = cognito_identity.get("cognitoIdentityId")
+            self.identity.cognito_identity_pool_id = cognito_identity.get("cognitoIdentityPoolId")
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        remaining = self._deadline_ms - time.time_ns() // 1000000
+        return remaining if remaining > 0 else 0
+
+    def log(self, msg):
+        # AWS writes msg unformatted; here it is one record = one line.
+        _write_record(str(msg))
+
+    def __repr__(self):
+        return ("LambdaContext([aws_request_id=%s,log_group_name=%s,log_stream_name=%s,function_name=%s,"
+                "memory_limit_in_mb=%s,function_version=%s,invoked_function_arn=%s,client_context=%s,"
+                "identity=%s,tenant_id=%s])" % (
+                    self.aws_request_id, self.log_group_name, self.log_stream_name, self.function_name,
+                    self.memory_limit_in_mb, self.function_version, self.invoked_function_arn,
+                    self.client_context, self.identity, self.tenant_id))
+
+
+# ---------------------------------------------------------------------------
+# logging: configured the moment the function first imports it
+
+_logging_ready = False
+
+# LogRecord attributes that are not user "extra" fields (JSON log format).
+_RECORD_FIELDS = frozenset((
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+    "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread",
+    "threadName", "processName", "process", "aws_request_id", "tenant_id",
+))
+
+
+def _configure_logging(logging):
+    """Give the root logger AWS's Lambda handler (format, level, request id)."""
+    global _logging_ready
+    _logging_ready = True
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if getattr(handler, "_stratus", False):
+            return
+    # AWS stamps records in UTC whatever TZ says, for every formatter.
+    logging.Formatter.converter = time.gmtime
+
+    class LambdaLoggerHandler(logging.Handler):
+        _stratus = True
+
+        def emit(self, record):
+            try:
+                _write_record(self.format(record))
+            except RecursionError:
+                raise
+            except Exception:
+                self.handleError(record)  # what logging's own handlers do
+
+    class LambdaLoggerFilter(logging.Filter):
+        def filter(self, record):
+            record.aws_request_id = _REQUEST_ID or ""
+            record.tenant_id = _TENANT_ID
+            return True
+
+    handler = LambdaLoggerHandler()
+    if _JSON_LOGS:
+        encoder = json.JSONEncoder(ensure_ascii=False)
+
+        class JsonFormatter(logging.Formatter):
+            def format(self, record):
+                exc = record.exc_info
+                if exc and exc[0] is None:
+                    exc = None
+                level = min(50, max(0, record.levelno)) // 10 * 10
+                result = {
+                    "timestamp": self.formatTime(record, "%Y-%m-%dT%H:%M:%SZ"),
+                    "level": logging.getLevelName(level),
+                    "message": record.getMessage(),
+                    "logger": record.name,
+                    "stackTrace": None,
+                    "errorType": None,
+                    "errorMessage": None,
+                    "requestId": getattr(record, "aws_request_id", None),
+                    "location": None,
+                }
+                if exc:
+                    import traceback
+                    result["stackTrace"] = traceback.format_tb(exc[2])
+                    result["errorType"] = exc[0].__name__
+                    result["errorMessage"] = str(exc[1])
+                    result["location"] = "%s:%s:%s" % (record.pathname, record.funcName, record.lineno)
+                tenant = getattr(record, "tenant_id", None)
+                if tenant is not None:
+                    result["tenantId"] = tenant
+                for key, value in record.__dict__.items():
+                    if key not in _RECORD_FIELDS and key not in result:
+                        result[key] = value
+                return encoder.encode({k: v for k, v in result.items() if v is not None})
+
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+            "%Y-%m-%dT%H:%M:%S"))
+    if _LOG_LEVEL in getattr(logging, "_nameToLevel", {}):
+        root.setLevel(_LOG_LEVEL)
+    handler.addFilter(LambdaLoggerFilter())
+    root.addHandler(handler)
+
+
+class _LoggingImportHook(object):
+    """sys.meta_path entry that configures logging right after it is imported.
+
+    Importing logging costs ~10 ms, which functions that never log should not
+    pay; but records logged while the function's module is still importing must
+    already come out in Lambda's format. So the first `import logging` is
+    intercepted: the real module is found by the other finders, and its loader
+    runs our setup right after the module body.
+    """
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "logging":
+            return None
+        _remove_logging_hook()
+        spec = None
+        for finder in sys.meta_path:
+            find_spec = getattr(finder, "find_spec", None)
+            if find_spec is not None:
+                spec = find_spec(fullname, path, target)
+                if spec is not None:
+                    break
+        if spec is None:
+            return None
+        loader = spec.loader
+        exec_module = getattr(loader, "exec_module", None)
+        if exec_module is None:
+            return spec  # legacy loader: _ensure_logging() catches up later
+
+        def exec_and_configure(module):
+            exec_module(module)
+            try:
+                _configure_logging(module)
+            except Exception:
+                pass  # a function's own "logging" module need not look like the stdlib one
+
+        loader.exec_module = exec_and_configure
+        return spec
+
+
+_logging_hook = _LoggingImportHook()
+
+
+def _remove_logging_hook():
+    try:
+        sys.meta_path.remove(_logging_hook)
+    except ValueError:
+        pass
+
+
+def _ensure_logging():
+    if not _logging_ready and "logging" in sys.modules:
+        _remove_logging_hook()
+        try:
+            _configure_logging(sys.modules["logging"])
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------------------
+# Startup
+
+def _prepare_stdio():
+    # stdout to a pipe is block-buffered by default; the platform must see each
+    # line as it is printed, so flush at every newline (one write per line, not
+    # per print() argument as unbuffered output would do).
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(line_buffering=True)
+        except Exception:
+            pass
+    # -S skips site, which is what defines exit() and quit(); handlers that
+    # call them must behave as on AWS.
+    import builtins
+    if not hasattr(builtins, "exit"):
+        try:
+            import _sitebuiltins
+            builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
+            builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
+            builtins.help = _sitebuiltins._Helper()
+        except Exception:
+            pass
+
+
+def _add_site_dir(path):
+    # AWS treats these directories as site directories so that .pth files in
+    # a deployment package or layer take effect; importing site is only worth
+    # it when there is a .pth file to read.
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return
+    for name in names:
+        if name.endswith(".pth"):
+            import site
+            site.addsitedir(path)
+            return
+
+
+def _set_sys_path(task_root):
+    # Running a script puts the script's directory first on sys.path; that is
+    # the runtime's directory, not the function's.
+    runtime_dir = os.path.dirname(os.path.realpath(_set_sys_path.__code__.co_filename))
+    if sys.path and os.path.realpath(sys.path[0] or os.curdir) == runtime_dir:
+        del sys.path[0]
+    # AWS: code first, then the layer directories; a PYTHONPATH the user set
+    # replaces the layer directories. The platform's own default PYTHONPATH
+    # (= LAMBDA_RUNTIME_DIR, as on AWS) is not the user's.
+    pythonpath = os.environ.get("PYTHONPATH")
+    runtime_env_dir = os.environ.get("LAMBDA_RUNTIME_DIR")
+    user_pythonpath = pythonpath is not None and pythonpath != runtime_env_dir
+    layer_dirs = []
+    if not user_pythonpath:
+        layer_dirs = ["/opt/python/lib/python%d.%d/site-packages" % sys.version_info[:2], "/opt/python"]
+    sys.path[0:0] = [task_root] + layer_dirs
+    for path in [task_root] + layer_dirs:
+        _add_site_dir(path)
+    if pythonpath is None and runtime_env_dir:
+        # What functions see on AWS, e.g. for the Python subprocesses they start.
+        os.environ["PYTHONPATH"] = runtime_env_dir
+
+
+def _load_handler(handler_name):
+    try:
+        module_name, function_name = handler_name.rsplit(".", 1)
+    except ValueError as e:
+        raise _Fault("Runtime.MalformedHandlerName", "Bad handler '{}': {}".format(handler_name, e))
+    try:
+        if module_name.split(".")[0] in sys.builtin_module_names:
+            raise _Fault("Runtime.BuiltInModuleConflict",
+                         "Cannot use built-in module {} as a handler module".format(module_name))
+        module = importlib.import_module(module_name.replace("/", "."))
+    except ImportError as e:
+        raise _Fault("Runtime.ImportModuleError", "Unable to import module '{}': {}".format(module_name, e))
+    except SyntaxError as e:
+        raise _Fault("Runtime.UserCodeSyntaxError", "Syntax error in module '{}': {}".format(module_name, e),
+                     ['  File "%s" Line %s\n    %s' % (e.filename, e.lineno, e.text)])
+    try:
+        return getattr(module, function_name)
+    except AttributeError:
+        raise _Fault("Runtime.HandlerNotFound",
+                     "Handler '{}' missing on module '{}'".format(function_name, module_name))
+
+
+# ---------------------------------------------------------------------------
+# Errors
+
+def _error_body(message, error_type, trace, request_id):
+    return {
+        "errorMessage": message or "",
+        "errorType": error_type or "",
+        "requestId": request_id or "",
+        "stackTrace": trace or [],
+    }
+
+
+def _exception_text(value):
+    try:
+        return str(value)
+    except Exception:
+        return "<unprintable %s object>" % type(value).__name__
+
+
+def _user_frames(tb):
+    """The traceback as (file, line, function, source) without the runtime's own
+    leading frames, so the stack starts in the function's code (as on AWS)."""
+    import traceback
+    frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
+    for i, frame in enumerate(frames):
+        if frame[0] != _THIS_FILE:
+            return frames[i:]
+    return frames
+
+
+def _describe_exception(request_id):
+    import traceback
+    error_type, value, tb = sys.exc_info()
+    try:
+        frames = _user_frames(tb)
+    finally:
+        tb = None
+    message = _exception_text(value)
+    # Frames formatted from plain tuples, as AWS does: no 3.11+ caret lines.
+    error = _error_body(message, error_type.__name__, traceback.format_list(frames), request_id)
+    return error, _xray_cause(error_type.__name__, message, frames)
+
+
+def _xray_cause(error_type, message, frames):
+    return json.dumps({
+        "working_directory": os.getcwd(),
+        "exceptions": [{
+            "message": message,
+            "type": error_type,
+            "stack": [{"label": f[2], "path": f[0], "line": f[1]} for f in frames],
+        }],
+        "paths": list({f[0]: None for f in frames}),
+    })
+
+
+# ---------------------------------------------------------------------------
+# Invocations
+
+def _invoke(api, handler, headers, body):
+    request_id = headers.get("lambda-runtime-aws-request-id", "")
+    error = None
+    try:
+        try:
+            deadline_ms = int(headers.get("lambda-runtime-deadline-ms") or 0)
+        except ValueError:
+            deadline_ms = 0
+        client_context = headers.get("lambda-runtime-client-context") or None
+        cognito_identity = headers.get("lambda-runtime-cognito-identity") or None
+        context = LambdaContext(
+            request_id,
+            _parse_header_json(client_context, "Client Context") if client_context else None,
+            _parse_header_json(cognito_identity, "Cognito Identity") if cognito_identity else None,
+            deadline_ms,
+            headers.get("lambda-runtime-invoked-function-arn"),
+            headers.get("lambda-runtime-aws-tenant-id") or None,
+        )
+        event = _decode_event(body, headers.get("content-type") or None)
+        result = handler(event, context)
+        payload, content_type = _encode_result(result)
+    except _Fault as fault:
+        error = _error_body(fault.message, fault.error_type, fault.trace, request_id)
+        xray = _xray_cause("LambdaValidationError", fault.message, [])
+    except Exception:
+        error, xray = _describe_exception(request_id)
+    if error is not None:
+        _log_error_record(error)
+        _flush_stdio()
+        api.post_error(request_id, error, xray)
+    else:
+        _flush_stdio()
+        api.post_response(request_id, payload, content_type)
+
+
+def main():
+    global _REQUEST_ID, _TENANT_ID
+    _prepare_stdio()
+    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
+    if not address:
+        sys.stderr.write("stratus python runtime: AWS_LAMBDA_RUNTIME_API is not set\n")
+        sys.exit(1)
+    api = _RuntimeApi(address)
+    handler_name = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("_HANDLER", "")
+    task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+    _set_sys_path(task_root)
+    sys.meta_path.insert(0, _logging_hook)
+    _ensure_logging()
+
+    error = None
+    try:
+        handler = _load_handler(handler_name)
+    except _Fault as fault:
+        error = _error_body(fault.message, fault.error_type, fault.trace, "")
+    except Exception:
+        error = _describe_exception("")[0]
+    _ensure_logging()
+    if error is not None:
+        _log_error_record(error)
+        _flush_stdio()
+        api.post_init_error(error)
+        sys.exit(1)
+
+    while True:
+        headers, body = api.next()
+        _REQUEST_ID = headers.get("lambda-runtime-aws-request-id")
+        _TENANT_ID = headers.get("lambda-runtime-aws-tenant-id") or None
+        trace_id = headers.get("lambda-runtime-trace-id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        _ensure_logging()
+        _invoke(api, handler, headers, body)
+
+
+_THIS_FILE = main.__code__.co_filename
+
+if __name__ == "__main__":
+    main()
