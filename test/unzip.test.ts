@@ -234,7 +234,7 @@ describe('extractZip: hostile symlinks', () => {
   test('symlink d -> .. then d/evil: nothing is written through it', async () => {
     await expectFailure(craftZip([link('d', '..'), file('d/evil', 'pwned')]), 'invalid');
     // Even when the link stays in the tree, entries may not be placed beneath it.
-    await expectFailure(craftZip([dir('sub'), link('d', 'sub'), file('d/evil', 'x')]), 'invalid', { match: /inside d, which is a symlink/ });
+    await expectFailure(craftZip([dir('sub'), link('d', 'sub'), file('d/evil', 'x')]), 'invalid', { match: /inside "d", which is a symlink/ });
     // Whatever the order of the entries.
     await expectFailure(craftZip([file('d/evil', 'x'), link('d', 'sub')]), 'invalid');
   });
@@ -310,7 +310,8 @@ describe('extractZip: zip bombs and size limits', () => {
     try {
       const zip = craftZip([
         { name: 'small', data: Buffer.alloc(3 * MB, 1), method: 8 },
-        { name: 'bomb', data: zeros, method: 8, uncompressedSize: 1024 },
+        // Declared above the one-call threshold, so it is streamed (and metered).
+        { name: 'bomb', data: zeros, method: 8, uncompressedSize: 100_000 },
       ]);
       const { parent, dest } = await freshDest();
       const watch = watchPeak(parent);
@@ -362,11 +363,19 @@ describe('extractZip: malformed zips', () => {
   });
 
   test('a deflated entry declaring more than it holds', async () => {
-    await expectFailure(craftZip([{ name: 'f', data: Buffer.from('hello'), method: 8, uncompressedSize: 500 }]), 'invalid', { match: /not enough bytes/ });
+    // Small entries are inflated in one call, large ones streamed: both paths check sizes.
+    await expectFailure(craftZip([{ name: 'f', data: Buffer.from('hello'), method: 8, uncompressedSize: 500 }]), 'invalid', { match: /not the 500 declared/ });
+    await expectFailure(craftZip([{ name: 'f', data: Buffer.alloc(100_000, 7), method: 8, uncompressedSize: 200_000 }]), 'invalid', { match: /not enough bytes/ });
+  });
+
+  test('a deflated entry holding more than it declares', async () => {
+    await expectFailure(craftZip([{ name: 'f', data: Buffer.alloc(60_000), method: 8, uncompressedSize: 1000 }]), 'invalid');
+    await expectFailure(craftZip([{ name: 'f', data: Buffer.alloc(300_000), method: 8, uncompressedSize: 200_000 }]), 'invalid', { match: /too many bytes/ });
   });
 
   test('a wrong CRC', async () => {
     await expectFailure(craftZip([{ name: 'f', data: Buffer.from('hello'), method: 0, crc32: 12345 }]), 'invalid', { match: /CRC/ });
+    await expectFailure(craftZip([{ name: 'f', data: Buffer.alloc(100_000, 3), method: 8, crc32: 12345 }]), 'invalid', { match: /CRC/ });
   });
 
   test('corrupt deflate data', async () => {

@@ -117,12 +117,12 @@ export class RuntimeApi {
 
   private answer(req: IncomingMessage, res: ServerResponse, id: string, kind: 'response' | 'error'): void {
     const inv = this.current;
-    if (!inv || inv.requestId !== id || !this.deliveredCurrent) {
-      return this.reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' }, req);
-    }
-    if (inv.answered) {
+    if (inv && inv.requestId === id && inv.answered) {
       const to = kind === 'response' ? 'InvocationResponse' : 'InvocationErrorResponse';
       return this.reply(res, 403, { errorMessage: `State transition from InvocationResponse to ${to} failed for runtime. Error: the invocation was already answered`, errorType: 'InvalidStateTransition' }, req);
+    }
+    if (!inv || inv.requestId !== id || !this.deliveredCurrent) {
+      return this.reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' }, req);
     }
     if (kind === 'response' && header(req, 'lambda-runtime-function-response-mode') !== undefined && header(req, 'lambda-runtime-function-response-mode') !== 'streaming') {
       return this.reply(res, 400, { errorMessage: 'Invalid function response mode', errorType: 'InvalidFunctionResponseMode' }, req);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hex } from '../shared/ids.js';
@@ -16,6 +16,10 @@ export class CodeStore {
   constructor(dataDir: string) {
     this.dir = join(dataDir, 'code');
     mkdirSync(this.dir, { recursive: true });
+    // Node decides whether a .js file is CommonJS or ESM from the nearest package.json up the
+    // tree. Without a sandbox, code dirs may sit inside a project with "type": "module" (the
+    // default ./.stratus does); this empty one stops the search at the code store.
+    writeFileSync(join(this.dir, 'package.json'), '{}\n');
     this.sweepTemporaries();
   }
 

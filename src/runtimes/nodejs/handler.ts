@@ -4,10 +4,6 @@
 //
 // This runs once per execution environment, during init, so synchronous fs calls are fine.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { installAwsLambdaGlobal, STREAMING_SYMBOL, HIGH_WATER_MARK_SYMBOL } from './awslambda.js';
 import {
   HandlerNotFound,
@@ -16,6 +12,12 @@ import {
   MalformedStreamingHandler,
   UserCodeSyntaxError,
 } from './errors.js';
+
+// See errors.ts on why builtins are not imported statically.
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
+const { createRequire } = process.getBuiltinModule('node:module');
+const path = process.getBuiltinModule('node:path');
+const { pathToFileURL } = process.getBuiltinModule('node:url');
 
 /** The user's handler as we call it: (event, context, callback) or (event, stream, context). */
 export type HandlerFunction = (...args: unknown[]) => unknown;

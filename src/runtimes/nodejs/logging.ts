@@ -3,7 +3,7 @@
 // The platform reads stdout line by line, so newlines inside a message become '\r' to keep
 // one call = one log event, as AWS does.
 
-import { format } from 'node:util';
+const { format } = process.getBuiltinModule('node:util'); // see errors.ts on why not `import`
 import { intoError, toFormattedLog } from './errors.js';
 
 type LogFn = (message?: unknown, ...params: unknown[]) => void;

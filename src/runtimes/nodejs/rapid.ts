@@ -5,13 +5,16 @@
 // (fatal errors) use a fresh connection instead: the shared socket may be parked on /next, and a
 // request queued behind it would never be sent.
 
-import http from 'node:http';
+import type { Agent, ClientRequest, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { ErrorResponse } from './errors.js';
+
+// See errors.ts on why builtins are not imported statically.
+const http = process.getBuiltinModule('node:http');
 
 /** One event as delivered by GET /runtime/invocation/next. */
 export interface NextInvocation {
   body: string;
-  headers: http.IncomingHttpHeaders;
+  headers: IncomingHttpHeaders;
 }
 
 const API = '/2018-06-01/runtime';
@@ -26,7 +29,7 @@ const FATAL_POST_TIMEOUT_MS = 3000;
 export class RuntimeApiClient {
   readonly hostname: string;
   readonly port: number;
-  readonly agent: http.Agent;
+  readonly agent: Agent;
 
   constructor(hostPort: string) {
     // host:port with no scheme; a bracketed IPv6 literal is allowed.
@@ -90,7 +93,7 @@ export class RuntimeApiClient {
    * Opens the streaming POST /response (contract A5). The caller writes the body and ends it;
    * errors go in the trailers named here.
    */
-  openResponseStream(id: string, contentType: string): http.ClientRequest {
+  openResponseStream(id: string, contentType: string): ClientRequest {
     return http.request({
       hostname: this.hostname,
       port: this.port,
@@ -111,11 +114,11 @@ export class RuntimeApiClient {
     path: string,
     body: string | undefined,
     extraHeaders: Record<string, string> | undefined,
-    agent: http.Agent | false,
+    agent: Agent | false,
     retry = true,
-  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
     return new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = body === undefined
+      const headers: OutgoingHttpHeaders = body === undefined
         ? {}
         : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
       if (extraHeaders) Object.assign(headers, extraHeaders);

@@ -211,6 +211,7 @@ export class Runtime {
         done: onceDone,
       };
       const context = this.attachInvokeData(base, id, headers);
+      // Called as a method of the Runtime, as AWS does: stack traces read "at Runtime.handler".
       const result = this.handler!(event, context, onceCallback);
       if (isPromiseLike(result)) {
         // Promise.resolve returns a native promise unchanged and adopts other thenables, whose
