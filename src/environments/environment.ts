@@ -113,7 +113,7 @@ export class Environment {
     const launch = runtimeLaunch(this.runtime, paths.taskRoot, this.codeDir, c.memorySize);
     if (!launch) {
       this.line(`INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint`);
-      return this.finish(platformError('Runtime.InvalidEntrypoint', `RequestId: ${this.pending!.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths.taskRoot}/bootstrap /opt/bootstrap]`), 'Runtime.InvalidEntrypoint', true);
+      return this.finish(platformError('Runtime.InvalidEntrypoint', `RequestId: ${this.pending!.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths.taskRoot}/bootstrap /opt/bootstrap]`), 'Unhandled', true);
     }
     this.api = new RuntimeApi(
       {

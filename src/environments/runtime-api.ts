@@ -28,6 +28,8 @@ export class RuntimeApi {
   private server: Server;
   private parked?: ServerResponse;
   private current?: Invocation & { timeoutMs: number; answered: boolean };
+  /** The last invocation answered: a second answer to it is a state error even once the next invocation is queued. */
+  private lastAnswered?: string;
   /** Whether `current` has been handed to the runtime (a /next answered with it). */
   private deliveredCurrent = false;
   /** Whether the runtime has reported an init failure (no more /next after that). */
@@ -117,7 +119,7 @@ export class RuntimeApi {
 
   private answer(req: IncomingMessage, res: ServerResponse, id: string, kind: 'response' | 'error'): void {
     const inv = this.current;
-    if (inv && inv.requestId === id && inv.answered) {
+    if ((inv && inv.requestId === id && inv.answered) || id === this.lastAnswered) {
       const to = kind === 'response' ? 'InvocationResponse' : 'InvocationErrorResponse';
       return this.reply(res, 403, { errorMessage: `State transition from InvocationResponse to ${to} failed for runtime. Error: the invocation was already answered`, errorType: 'InvalidStateTransition' }, req);
     }
@@ -130,6 +132,7 @@ export class RuntimeApi {
     readAll(req, LIMITS.responseBytes, (body) => {
       if (inv !== this.current || inv.answered) return this.reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
       inv.answered = true;
+      this.lastAnswered = id;
       this.deliveredCurrent = false;
       if (body === undefined) {
         this.reply(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${LIMITS.responseBytes} bytes).`, errorType: 'RequestEntityTooLarge' });
