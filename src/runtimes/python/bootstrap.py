@@ -394,7 +394,7 @@ class _RuntimeApi:
         status, _, answer = self.request("POST", path, body, headers)
         if not 200 <= status < 300:
             # AWS's runtime stops here too (the platform reports the exit).
-            raise _RuntimeApiError("Request to Lambda Runtime '%s' endpoint failed. Reason: '%d'. Response body: '%s'"
+            raise _RuntimeApiError("Runtime API answered POST %s with HTTP %d: %s"
                                    % (path, status, answer.decode("utf-8", "replace")))
 
     def next(self):
@@ -410,8 +410,10 @@ class _RuntimeApi:
     def post_error(self, request_id, error, xray_cause):
         headers = [("Content-Type", "application/json"),
                    ("Lambda-Runtime-Function-Error-Type", error["errorType"])]
-        # X-Ray cause, as AWS's runtime sends it; AWS drops it at 1 MiB.
-        if len(xray_cause) < 1048576:
+        # X-Ray cause, as AWS's runtime sends it. AWS drops it at 1 MiB; a
+        # Node.js server refuses heads over 16 KiB by default, so a deep stack
+        # (RecursionError) must not make the error report itself fail.
+        if len(xray_cause) <= 8192:
             headers.append(("Lambda-Runtime-Function-XRay-Error-Cause", xray_cause))
         self._post(_API_PREFIX + "/invocation/" + request_id + "/error", _to_json(error).encode("utf-8"), headers)
 
@@ -589,58 +591,48 @@ def _configure_logging(logging):
     root.addHandler(handler)
 
 
-class _LoggingImportHook(object):
-    """sys.meta_path entry that configures logging right after it is imported.
+class _StdlibFirstFinder(object):
+    """sys.meta_path entry for a few standard modules we import late.
 
-    Importing logging costs ~10 ms, which functions that never log should not
-    pay; but records logged while the function's module is still importing must
-    already come out in Lambda's format. So the first `import logging` is
-    intercepted: the real module is found by the other finders, and its loader
-    runs our setup right after the module body.
+    AWS's runtime has logging, traceback, decimal and friends loaded before
+    the function's directory is on sys.path, so for a function they are always
+    the standard library's, even if the package holds a logging.py. Importing
+    them up front costs ~15 ms that functions which never log or fail should
+    not pay; instead this finder resolves them, on first import, in the
+    interpreter's own directories only. It also configures logging right after
+    its module body runs, so records logged while the function's module is
+    still importing already come out in Lambda's format.
     """
 
+    names = frozenset(("logging", "traceback", "decimal", "warnings", "threading", "site"))
+
+    def __init__(self, stdlib_path):
+        self.stdlib_path = stdlib_path
+
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != "logging":
+        if fullname not in self.names or path is not None:
             return None
-        _remove_logging_hook()
-        spec = None
-        for finder in sys.meta_path:
-            find_spec = getattr(finder, "find_spec", None)
-            if find_spec is not None:
-                spec = find_spec(fullname, path, target)
-                if spec is not None:
-                    break
-        if spec is None:
-            return None
-        loader = spec.loader
-        exec_module = getattr(loader, "exec_module", None)
+        import importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec(fullname, self.stdlib_path)
+        if spec is None or fullname != "logging":
+            return spec
+        exec_module = getattr(spec.loader, "exec_module", None)
         if exec_module is None:
-            return spec  # legacy loader: _ensure_logging() catches up later
+            return spec  # unexpected legacy loader: _ensure_logging() catches up
 
         def exec_and_configure(module):
             exec_module(module)
             try:
                 _configure_logging(module)
-            except Exception:
-                pass  # a function's own "logging" module need not look like the stdlib one
+            except Exception as e:  # never break the function's import over log format
+                sys.stderr.write("stratus python runtime: cannot set up logging: %r\n" % (e,))
 
-        loader.exec_module = exec_and_configure
+        spec.loader.exec_module = exec_and_configure
         return spec
-
-
-_logging_hook = _LoggingImportHook()
-
-
-def _remove_logging_hook():
-    try:
-        sys.meta_path.remove(_logging_hook)
-    except ValueError:
-        pass
 
 
 def _ensure_logging():
     if not _logging_ready and "logging" in sys.modules:
-        _remove_logging_hook()
         try:
             _configure_logging(sys.modules["logging"])
         except Exception:
@@ -836,8 +828,10 @@ def main():
     api = _RuntimeApi(address)
     handler_name = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("_HANDLER", "")
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+    prefixes = tuple({sys.base_prefix + os.sep, sys.base_exec_prefix + os.sep})
+    stdlib_path = [p for p in sys.path if p.startswith(prefixes)]
+    sys.meta_path.insert(0, _StdlibFirstFinder(stdlib_path))
     _set_sys_path(task_root)
-    sys.meta_path.insert(0, _logging_hook)
     _ensure_logging()
 
     error = None
@@ -870,4 +864,12 @@ def main():
 _THIS_FILE = main.__code__.co_filename
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except _RuntimeApiError as e:
+        # The platform refused or dropped us: nothing left to report to. One
+        # stderr line (not a traceback of runtime internals) and a non-zero
+        # exit, which the platform turns into Runtime.ExitError.
+        _flush_stdio()
+        sys.stderr.write("stratus python runtime: %s\n" % e)
+        sys.exit(1)
