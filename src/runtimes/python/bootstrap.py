@@ -5,7 +5,14 @@ The platform runs this file inside an execution environment, as
     /usr/bin/python3 -S -B <abs path>/src/runtimes/python/bootstrap.py
 
 with cwd = the function's code directory and Lambda's environment variables
-(AWS_LAMBDA_RUNTIME_API, _HANDLER, LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_*, ...).
+(AWS_LAMBDA_RUNTIME_API, _HANDLER, LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_*,
+AWS_LAMBDA_LOG_*, AWS_EXECUTION_ENV, LAMBDA_RUNTIME_DIR, PYTHONPATH).
+-S: no site, so the host's site-packages never leak into a function, and
+start is ~2.5 ms faster. -B: never write .pyc files into the code directory.
+No -u: stdout is made line-buffered below. A copy precompiled by py_compile
+for the same interpreter can be run in place of this file; it skips
+compiling this file at every start (~7 ms).
+
 It loads the handler, then loops over the Lambda Runtime API (2018-06-01):
 GET /next -> handler(event, context) -> POST /response or /error. It copies
 what AWS's managed python3.x runtime does (handler resolution, error types and
@@ -125,6 +132,15 @@ def _log_error_record(error):
                 body = line.lstrip(" ")
                 lines.append("\u00a0" * (len(line) - len(body)) + body)
     _write_record("\r".join(lines))
+
+
+def _log_error_record_safely(error):
+    # The function may have closed or replaced sys.stdout; the error must
+    # still be reported to the platform.
+    try:
+        _log_error_record(error)
+    except Exception:
+        pass
 
 
 def _flush_stdio():
@@ -810,7 +826,7 @@ def _invoke(api, handler, headers, body):
     except Exception:
         error, xray = _describe_exception(request_id)
     if error is not None:
-        _log_error_record(error)
+        _log_error_record_safely(error)
         _flush_stdio()
         api.post_error(request_id, error, xray)
     else:
@@ -843,7 +859,7 @@ def main():
         error = _describe_exception("")[0]
     _ensure_logging()
     if error is not None:
-        _log_error_record(error)
+        _log_error_record_safely(error)
         _flush_stdio()
         api.post_init_error(error)
         sys.exit(1)

@@ -1,0 +1,88 @@
+/** The execution engine with the built-in Python runtime on the host's real interpreter. */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { deploy, invoke } from './helpers/functions.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+let s: TestServer;
+let runtime: string;
+before(async () => {
+  s = await startTestServer();
+  runtime = Object.keys(s.config.runtimes).find((r) => r.startsWith('python'))!;
+  assert.ok(runtime, 'a python3 runtime is detected from /usr/bin/python3');
+});
+
+const py = (name: string, files: Record<string, string>, extra: Record<string, unknown> = {}) =>
+  deploy(s.client, name, files, { Runtime: runtime, Handler: 'app.handler', ...extra });
+
+describe('python runtime', () => {
+  it('runs module.function with the event, the context and logging', async () => {
+    await py('py-hello', {
+      'app.py': `import logging, os
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+def handler(event, context):
+    logger.info("hello %s", event.get("who"))
+    print("printed line")
+    return {"who": event.get("who"), "id": context.aws_request_id, "name": context.function_name,
+            "memory": context.memory_limit_in_mb, "arn": context.invoked_function_arn,
+            "remaining": context.get_remaining_time_in_millis(), "group": context.log_group_name,
+            "version": context.function_version, "exec": os.environ.get("AWS_EXECUTION_ENV"), "cwd": os.getcwd(),
+            "task": os.environ.get("LAMBDA_TASK_ROOT")}
+`,
+    });
+    const r = await invoke(s.client, 'py-hello', { who: 'ada' });
+    assert.equal(r.error, undefined, r.text);
+    const j = r.json;
+    assert.equal(j.who, 'ada');
+    assert.match(j.id, /^[0-9a-f-]{36}$/);
+    assert.equal(j.name, 'py-hello');
+    assert.equal(j.memory, '128');
+    assert.equal(j.arn, 'arn:aws:lambda:us-east-1:000000000000:function:py-hello');
+    assert.ok(j.remaining > 2000 && j.remaining <= 3000);
+    assert.equal(j.group, '/aws/lambda/py-hello');
+    assert.equal(j.version, '$LATEST');
+    assert.equal(j.exec, `AWS_Lambda_${runtime}`);
+    assert.equal(j.cwd, j.task);
+    assert.match(r.log, new RegExp(`\\[INFO\\]\\t\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${j.id}\\thello ada`));
+    assert.match(r.log, /\nprinted line\n/);
+    assert.match(r.log, /Init Duration/);
+  });
+
+  it('resolves pkg/mod.fn handlers', async () => {
+    await py('py-pkg', { 'pkg/__init__.py': '', 'pkg/mod.py': 'def fn(event, context):\n    return "from pkg"\n' }, { Handler: 'pkg/mod.fn' });
+    assert.equal((await invoke(s.client, 'py-pkg')).json, 'from pkg');
+  });
+
+  it('reports exceptions as {errorMessage, errorType, requestId, stackTrace}', async () => {
+    await py('py-raise', { 'app.py': 'def handler(event, context):\n    raise ValueError("boom")\n' });
+    const r = await invoke(s.client, 'py-raise');
+    assert.equal(r.error, 'Unhandled');
+    assert.equal(r.json.errorType, 'ValueError');
+    assert.equal(r.json.errorMessage, 'boom');
+    assert.match(r.json.requestId, /^[0-9a-f-]{36}$/);
+    assert.ok(Array.isArray(r.json.stackTrace) && r.json.stackTrace.some((l: string) => l.includes('app.py')));
+  });
+
+  it('reports import failures as AWS does', async () => {
+    await py('py-missing', { 'other.py': '' });
+    const a = await invoke(s.client, 'py-missing');
+    assert.equal(a.json.errorType, 'Runtime.ImportModuleError');
+    assert.match(a.json.errorMessage, /^Unable to import module 'app': /);
+    await py('py-nofn', { 'app.py': 'x = 1\n' });
+    const b = await invoke(s.client, 'py-nofn');
+    assert.equal(b.json.errorType, 'Runtime.HandlerNotFound');
+    assert.equal(b.json.errorMessage, "Handler 'handler' missing on module 'app'");
+    await py('py-syntax', { 'app.py': 'def handler(:\n' });
+    const c = await invoke(s.client, 'py-syntax');
+    assert.equal(c.json.errorType, 'Runtime.UserCodeSyntaxError');
+  });
+
+  it('keeps module state across warm invocations', async () => {
+    await py('py-warm', { 'app.py': 'count = 0\ndef handler(event, context):\n    global count\n    count += 1\n    return count\n' });
+    assert.equal((await invoke(s.client, 'py-warm')).json, 1);
+    const second = await invoke(s.client, 'py-warm');
+    assert.equal(second.json, 2);
+    assert.doesNotMatch(second.log, /Init Duration/);
+  });
+});
