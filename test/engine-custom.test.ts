@@ -73,6 +73,26 @@ exit 1
   });
 });
 
+describe('environment lifecycle', () => {
+  it('runs the next invocation on a fresh environment when the runtime exited between invocations', async () => {
+    // Answers one invocation, then exits: the next call must not fail (nothing of it ran).
+    const boot = `#!/bin/sh
+API="http://\${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+H="$(mktemp)"; curl -sS -D "$H" -o /dev/null "$API/invocation/next"
+ID="$(grep -i '^lambda-runtime-aws-request-id:' "$H" | tr -d '[:space:]' | cut -d: -f2)"
+curl -sS -X POST "$API/invocation/$ID/response" -d '"once"' -o /dev/null
+exit 0
+`;
+    await deploy(s.client, 'one-shot', { bootstrap: { content: boot, mode: 0o100755 } }, { Runtime: 'provided.al2023', Handler: 'x' });
+    assert.equal((await invoke(s.client, 'one-shot')).json, 'once');
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await invoke(s.client, 'one-shot');
+    assert.equal(second.error, undefined, second.text);
+    assert.equal(second.json, 'once');
+    assert.match(second.log, /Init Duration/);
+  });
+});
+
 describe('the Runtime API answers a misbehaving runtime as AWS does', () => {
   const boot = `#!/bin/sh
 API="http://\${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"

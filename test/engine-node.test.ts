@@ -47,7 +47,7 @@ describe('handlers', () => {
       },
       { MemorySize: 256, Timeout: 7, Environment: { Variables: { MY_VAR: 'mine' } } },
     );
-    const clientContext = Buffer.from(JSON.stringify({ custom: { k: 'v' } })).toString('base64');
+    const clientContext = Buffer.from(JSON.stringify({ custom: { k: 'vé ✓' } })).toString('base64');
     const r = await invoke(s.client, 'ctx', {}, { ClientContext: clientContext });
     const j = r.json;
     assert.match(j.requestId, /^[0-9a-f-]{36}$/);
@@ -58,7 +58,7 @@ describe('handlers', () => {
     assert.equal(j.group, '/aws/lambda/ctx');
     assert.match(j.stream, /^\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}$/);
     assert.ok(j.remaining > 6000 && j.remaining <= 7000, `remaining ${j.remaining}`);
-    assert.deepEqual(j.client.custom, { k: 'v' });
+    assert.deepEqual(j.client.custom, { k: 'vé ✓' });
     const env = j.env as Record<string, string>;
     assert.equal(env.MY_VAR, 'mine');
     assert.equal(env.AWS_LAMBDA_FUNCTION_NAME, 'ctx');

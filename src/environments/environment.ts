@@ -177,7 +177,14 @@ export class Environment {
     setImmediate(() => {
       if (this.state === 'stopped') return;
       const p = this.pending;
-      if (p) {
+      if (p && p.startedAt === undefined && this.reportedInit) {
+        // The runtime exited between invocations, before taking this one: nothing ran, so the
+        // pool runs it on a fresh environment instead (AWS hides this from the caller too).
+        this.pending = undefined;
+        clearTimeout(p.timer);
+        this.stop();
+        p.resolve({ undelivered: true, body: Buffer.alloc(0), durationMs: 0, maxMemoryUsedMB: 0, log: '' });
+      } else if (p) {
         const why = err
           ? `Runtime exited with error: ${err.message}`
           : signal

@@ -24,6 +24,8 @@ export interface InvocationResult {
   maxMemoryUsedMB: number;
   /** This invocation's log text, START through REPORT. */
   log: string;
+  /** The environment died before the event reached its runtime: nothing ran, run it elsewhere. */
+  undelivered?: true;
 }
 
 /** The platform's own error bodies (contract A6), in AWS's key order. */

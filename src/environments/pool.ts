@@ -31,8 +31,12 @@ export class EnvironmentPool {
 
   async run(config: FunctionConfig, inv: Invocation): Promise<InvocationResult> {
     const key = keyOf(config);
-    const env = this.idle.get(key)?.pop() ?? this.create(config);
-    const result = await env.invoke(inv);
+    let env = this.idle.get(key)?.pop() ?? this.create(config);
+    let result = await env.invoke(inv);
+    if (result.undelivered) {
+      env = this.create(config);
+      result = await env.invoke(inv);
+    }
     this.release(env, key);
     return result;
   }

@@ -78,13 +78,14 @@ function traceId(nowMs: number): string {
 function decodeClientContext(b64: string | undefined): string | undefined {
   if (!b64) return undefined;
   if (b64.length > 3583) throw new StratusError('InvalidParameterValueException', 'Client context must be 3583 bytes or less (base64-encoded).');
-  const text = Buffer.from(b64, 'base64').toString('utf8');
+  const bytes = Buffer.from(b64, 'base64');
   try {
-    JSON.parse(text);
+    JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new StratusError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object.');
   }
-  return text;
+  // HTTP header values are bytes: pass the UTF-8 through unchanged (latin1 maps byte to char).
+  return bytes.toString('latin1');
 }
 
 /** Refuse a payload that is not JSON, with AWS's wording around the parser's detail. */

@@ -314,7 +314,8 @@ function parseJsonHeader(headers: IncomingHttpHeaders, name: string, label: stri
   const raw = headerValue(headers, name);
   if (raw === undefined) return undefined;
   try {
-    return JSON.parse(raw);
+    // Node hands header values over as latin1 (one char per byte); the JSON is UTF-8.
+    return JSON.parse(Buffer.from(raw, 'latin1').toString('utf8'));
   } catch (err) {
     // AWS's wire text; the invocation fails with it.
     throw new Error(`Cannot parse ${label} as json: ${String(err)}`);
