@@ -110,7 +110,7 @@ export class Environment {
     const c = this.config;
     this.tmpDir = mkdtempSync(join(this.deps.scratchDir ?? tmpdir(), 'stratus-env-'));
     const paths = this.deps.launcher.paths(this.codeDir, this.tmpDir);
-    const launch = runtimeLaunch(this.runtime, paths.taskRoot, this.codeDir, c.memorySize);
+    const launch = runtimeLaunch(this.runtime, paths.taskRoot, this.codeDir);
     if (!launch) {
       this.line(`INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint`);
       return this.finish(platformError('Runtime.InvalidEntrypoint', `RequestId: ${this.pending!.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths.taskRoot}/bootstrap /opt/bootstrap]`), 'Unhandled', true);

@@ -49,17 +49,21 @@ process.on('unhandledRejection', (reason, promise) => {
 process.on('beforeExit', () => runtime.drain());
 
 const noGlobal = env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA;
-let handler: HandlerFunction | undefined;
-let metadata: HandlerMetadata | undefined;
-try {
-  // Awaited at top level so that an ES module's own top-level await finishes during init.
-  handler = await loadHandler(env.LAMBDA_TASK_ROOT || process.cwd(), env._HANDLER ?? '', {
-    installGlobal: !(noGlobal === '1' || noGlobal === 'true'),
-  });
-  metadata = getHandlerMetadata(handler);
-} catch (error) {
-  // AWS reports load failures through its uncaught-exception path; same log line, same exit.
-  logError('Uncaught Exception', error);
-  runtime.fatal(error, EXIT_UNCAUGHT);
-}
-if (handler && metadata) runtime.start(handler, metadata);
+// An async init (not top-level await): the bootstrap is CommonJS, which starts ~6 ms faster than
+// an ES module entry on Node 20. An ES module handler's own top-level await still finishes
+// during init, because loadHandler awaits its import().
+void (async () => {
+  let handler: HandlerFunction | undefined;
+  let metadata: HandlerMetadata | undefined;
+  try {
+    handler = await loadHandler(env.LAMBDA_TASK_ROOT || process.cwd(), env._HANDLER ?? '', {
+      installGlobal: !(noGlobal === '1' || noGlobal === 'true'),
+    });
+    metadata = getHandlerMetadata(handler);
+  } catch (error) {
+    // AWS reports load failures through its uncaught-exception path; same log line, same exit.
+    logError('Uncaught Exception', error);
+    runtime.fatal(error, EXIT_UNCAUGHT);
+  }
+  if (handler && metadata) runtime.start(handler, metadata);
+})();
