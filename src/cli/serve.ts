@@ -14,7 +14,13 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     return 0;
   }
   const config = loadConfig(values as Record<string, string | string[]>, env);
-  let platform;
+  // Signal handlers go in before anything is printed: a supervisor may signal as soon as it sees
+  // the "listening" line, and a signal during start-up must still stop the server cleanly.
+  let signalled: string | undefined;
+  let onSignal: (signal: string) => void = (signal) => (signalled = signal);
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  let platform: Awaited<ReturnType<typeof startPlatform>>;
   try {
     platform = await startPlatform(config);
   } catch (err) {
@@ -44,14 +50,15 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   );
   console.log(lines.join('\n'));
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
+  const stopped = new Promise<void>((resolve) => {
+    onSignal = (signal) => {
       console.log(`\n${signal} received: stopping (finishing in-flight requests)…`);
       platform.close().then(resolve, resolve);
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    if (signalled) onSignal(signalled);
   });
+
+  await stopped;
   console.log('Stratus stopped.');
   return 0;
 }
