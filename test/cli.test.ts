@@ -89,6 +89,19 @@ describe('stratus invoke and logs', () => {
     assert.ok(events.every((e) => e.stream.includes('[$LATEST]')));
   });
 
+  it('logs --follow prints new lines as they are written', async () => {
+    const { spawn } = await import('node:child_process');
+    const { STRATUS } = await import('./helpers/cli.js');
+    const follower = spawn(process.execPath, [STRATUS, 'logs', 'cli-logs', '--follow', '--filter', 'followed'], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let out = '';
+    follower.stdout.on('data', (d) => (out += d));
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal((await runCli(['invoke', 'cli-logs', '--payload', '{"who":"followed"}'], env)).code, 0);
+    for (let i = 0; i < 40 && !out.includes('cli-log-line followed'); i++) await new Promise((r) => setTimeout(r, 100));
+    follower.kill('SIGINT');
+    assert.match(out, /\tINFO\tcli-log-line followed/);
+  });
+
   it('exits 1 and says so when the function fails', async () => {
     writeFileSync(join(code, 'index.js'), 'exports.handler = async () => { throw new Error("nope"); };\n');
     assert.equal((await runCli(['functions', 'create', 'cli-fails', '--code', code, '--runtime', 'nodejs20.x', '--handler', 'index.handler'], env)).code, 0);

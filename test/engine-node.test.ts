@@ -236,3 +236,53 @@ describe('logs', () => {
     assert.ok(id);
   });
 });
+
+describe('more runtime behaviour', () => {
+  it('writes JSON log lines when LoggingConfig.LogFormat is JSON, filtered by level', async () => {
+    await deploy(s.client, 'jsonlog', { 'index.js': 'exports.handler = async () => { console.log("info line"); console.debug("debug line"); console.warn("warn line"); return 1; };' }, {
+      LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO' },
+    });
+    const r = await invoke(s.client, 'jsonlog');
+    const records = r.log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const info = records.find((x) => x.message === 'info line');
+    assert.ok(info, r.log);
+    assert.equal(info.level, 'INFO');
+    assert.match(info.requestId, /^[0-9a-f-]{36}$/);
+    assert.match(info.timestamp, /^\d{4}-\d\d-\d\dT/);
+    assert.ok(records.some((x) => x.message === 'warn line' && x.level === 'WARN'));
+    assert.ok(!records.some((x) => x.message === 'debug line'), 'DEBUG is below the INFO level');
+  });
+
+  it('reports an unhandled rejection as Runtime.UnhandledPromiseRejection and restarts the environment', async () => {
+    await deploy(s.client, 'rejects', { 'index.js': 'exports.handler = async () => { Promise.reject(new Error("floating")); await new Promise((r) => setTimeout(r, 50)); return "late"; };' });
+    const r = await invoke(s.client, 'rejects');
+    assert.equal(r.error, 'Unhandled');
+    assert.equal(r.json.errorType, 'Runtime.UnhandledPromiseRejection');
+    assert.match(r.json.errorMessage, /floating/);
+  });
+
+  it('attributes every line to its own invocation when many environments log at once', async () => {
+    await deploy(s.client, 'chatty', { 'index.js': 'exports.handler = async (e) => { for (let i = 0; i < 20; i++) { console.log("tag", e.tag, i); await new Promise((r) => setImmediate(r)); } return e.tag; };' });
+    const results = await Promise.all(['a', 'b', 'c', 'd'].map((tag) => invoke(s.client, 'chatty', { tag })));
+    for (const r of results) {
+      const lines = r.log.split('\n').filter((l) => l.includes('\tINFO\ttag '));
+      assert.equal(lines.length, 20, r.log);
+      assert.ok(lines.every((l) => l.endsWith(`tag ${r.json} ${l.split(' ').pop()}`) && l.includes(`tag ${r.json} `)));
+    }
+  });
+
+  it('runs Event invocations in the background: their lines reach the log group', async () => {
+    await deploy(s.client, 'async-ev', { 'index.js': 'exports.handler = async (e) => { console.log("event ran", e.mark); };' });
+    const mark = `m${Date.now()}`;
+    assert.equal((await invoke(s.client, 'async-ev', { mark }, { InvocationType: 'Event', LogType: 'None' })).status, 202);
+    const { CloudWatchLogsClient, FilterLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+    const logs = new CloudWatchLogsClient({ endpoint: s.url, region: 'us-east-1', credentials: s.platform.keys });
+    let found = false;
+    for (let i = 0; i < 50 && !found; i++) {
+      const out = await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/async-ev', filterPattern: mark }));
+      found = (out.events ?? []).some((e) => e.message?.includes(`event ran ${mark}`));
+      if (!found) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(found);
+  });
+});

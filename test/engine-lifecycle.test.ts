@@ -1,0 +1,26 @@
+/** Environment keep-alive: idle environments stop after --idle-timeout; the next call cold-starts. */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { deploy, invoke } from './helpers/functions.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+let s: TestServer;
+before(async () => {
+  s = await startTestServer({ 'idle-timeout': '1' });
+});
+
+describe('keep-alive', () => {
+  it('reuses a warm environment within the keep-alive and stops it after', async () => {
+    await deploy(s.client, 'idle', { 'index.js': 'const pid = process.pid;\nexports.handler = async () => pid;' });
+    const a = await invoke(s.client, 'idle');
+    const b = await invoke(s.client, 'idle');
+    assert.equal(a.json, b.json);
+    assert.doesNotMatch(b.log, /Init Duration/);
+    await new Promise((r) => setTimeout(r, 2500));
+    // The old process is gone, not just forgotten.
+    assert.throws(() => process.kill(a.json, 0));
+    const c = await invoke(s.client, 'idle');
+    assert.notEqual(c.json, a.json);
+    assert.match(c.log, /Init Duration/);
+  });
+});
