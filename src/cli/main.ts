@@ -1,10 +1,6 @@
 /** `stratus <command>`: dispatch, and the one place CLI failures become readable text and an exit code. */
 import { ConfigError } from '../config/config.js';
 import { formatError } from './output.js';
-import { serveCommand } from './serve.js';
-import { functionsCommand } from './functions.js';
-import { invokeCommand } from './invoke.js';
-import { logsCommand } from './logs.js';
 
 const USAGE = `stratus: run AWS Lambda functions on your own machine
 
@@ -24,11 +20,13 @@ and --json for machine-readable output. \`stratus <command> --help\` shows a com
 
 type Command = (args: string[], env: Record<string, string | undefined>) => Promise<number | void>;
 
-const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  functions: functionsCommand,
-  invoke: invokeCommand,
-  logs: logsCommand,
+// Loaded on demand: the server never loads the AWS SDK the client commands use, and each command
+// starts without parsing the others.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).serveCommand,
+  functions: async () => (await import('./functions.js')).functionsCommand,
+  invoke: async () => (await import('./invoke.js')).invokeCommand,
+  logs: async () => (await import('./logs.js')).logsCommand,
 };
 
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -37,12 +35,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
     console.log(USAGE);
     return name ? 0 : 1;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     console.error(`✘ unknown command '${name}'\n  → run \`stratus --help\` for the list of commands`);
     return 2;
   }
   try {
+    const command = await load();
     return (await command(rest, env)) ?? 0;
   } catch (err) {
     if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
