@@ -4,6 +4,7 @@ import { configFlags, configHelp, loadConfig } from '../config/config.js';
 import { credentialsPath } from '../gateway/credentials.js';
 import { DataDirInUseError } from '../gateway/lock.js';
 import { startPlatform } from '../platform.js';
+import { SandboxUnavailableError } from '../sandbox/choose.js';
 import { CliError } from './output.js';
 
 export async function serveCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -24,6 +25,12 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   try {
     platform = await startPlatform(config);
   } catch (err) {
+    if (err instanceof SandboxUnavailableError)
+      throw new CliError(
+        'cannot start the server: no sandbox can be made here',
+        err.message,
+        'install bubblewrap and run as root (CI and `npm start` do this), or pass --sandbox none to run functions WITHOUT isolation',
+      );
     if (err instanceof DataDirInUseError)
       throw new CliError('cannot start the server', err.message, 'stop the other server, or give this one its own --data-dir');
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
@@ -34,7 +41,10 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   const lines = [
     `Stratus is listening on ${url}  (region ${config.region}, account ${config.accountId}, data in ${config.dataDir})`,
     `Runtimes: ${Object.keys(config.runtimes).sort().join(', ')}`,
+    `Sandbox: ${platform.sandbox}`,
   ];
+  if (!platform.sandboxed)
+    lines.push('⚠ WARNING: functions are NOT sandboxed (--sandbox none): they run as this server\'s user and can read and change anything it can.');
   if (config.auth === 'off') lines.push('⚠ WARNING: authentication is OFF (--auth off): any caller can deploy and run code. Use only on a trusted machine.');
   if (platform.keysCreated)
     lines.push(

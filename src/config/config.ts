@@ -25,6 +25,8 @@ export interface Config {
   rootSecretAccessKey?: string;
   /** How long an idle execution environment is kept before it is stopped. */
   idleTimeoutMs: number;
+  /** bubblewrap: refuse to start without a real sandbox; none: run functions unisolated (and say so). */
+  sandbox: 'bubblewrap' | 'none';
   /** runtime id (e.g. `nodejs20.x`) → how to run it on this host. */
   runtimes: Readonly<Record<string, RuntimeCommand>>;
 }
@@ -74,6 +76,13 @@ const OPTIONS = [
     key: 'idleTimeoutMs', flag: 'idle-timeout', env: 'STRATUS_IDLE_TIMEOUT', help: 'seconds an idle environment is kept (default 300)',
     parse: (s: string) => int('idle-timeout', 1, 86_400)(s) * 1000,
   },
+  {
+    key: 'sandbox', flag: 'sandbox', env: 'STRATUS_SANDBOX', help: 'bubblewrap (default: namespaces + cgroups) or none (no isolation)',
+    parse: (s: string) => {
+      if (s !== 'bubblewrap' && s !== 'none') throw new ConfigError(`sandbox must be 'bubblewrap' or 'none', got '${s}'`);
+      return s;
+    },
+  },
 ] satisfies Option<keyof Config>[];
 
 /** The help text for `stratus serve`, generated from the schema so it cannot drift. */
@@ -95,6 +104,7 @@ export function loadConfig(flags: Record<string, string | string[] | undefined>,
     accountId: '000000000000',
     auth: 'on',
     idleTimeoutMs: 300_000,
+    sandbox: 'bubblewrap',
     runtimes: {},
   };
   for (const o of OPTIONS) {

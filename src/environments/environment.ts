@@ -4,15 +4,11 @@
  * exactly as AWS reports them (contract A6), and a failed environment is never reused.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { RuntimeCommand } from '../config/config.js';
 import type { FunctionConfig } from '../control/model.js';
-import { removeTree } from '../store/blobs.js';
 import type { Clock } from '../shared/clock.js';
 import { hex } from '../shared/ids.js';
-import type { Launcher } from '../sandbox/launcher.js';
+import type { Launched, Launcher } from '../sandbox/launcher.js';
 import type { LogSink } from '../telemetry/logs.js';
 import { platformError, type Invocation, type InvocationResult } from './invocation.js';
 import { RuntimeApi } from './runtime-api.js';
@@ -23,8 +19,6 @@ export interface EnvironmentDeps {
   launcher: Launcher;
   logs: LogSink;
   region: string;
-  /** Where the environment's scratch directories are made. */
-  scratchDir?: string;
 }
 
 /** AWS's init phase limit for on-demand environments (contract A9). */
@@ -46,8 +40,8 @@ export class Environment {
   readonly logStream: string;
   lastUsed = 0;
   private proc?: ChildProcess;
+  private launched?: Launched;
   private api?: RuntimeApi;
-  private tmpDir?: string;
   private pending?: Pending;
   private initStartedAt = 0;
   private initDurationMs?: number;
@@ -91,15 +85,8 @@ export class Environment {
   stop(): void {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
-    if (this.proc?.pid && this.proc.exitCode === null && this.proc.signalCode === null) {
-      try {
-        process.kill(-this.proc.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
+    this.launched?.destroy();
     this.api?.close();
-    if (this.tmpDir) removeTree(this.tmpDir);
     this.flushPartialLines();
     this.onStopped(this);
   }
@@ -108,9 +95,8 @@ export class Environment {
     this.state = 'initializing';
     this.initStartedAt = this.deps.clock.monotonic();
     const c = this.config;
-    this.tmpDir = mkdtempSync(join(this.deps.scratchDir ?? tmpdir(), 'stratus-env-'));
-    const paths = this.deps.launcher.paths(this.codeDir, this.tmpDir);
-    const launch = runtimeLaunch(this.runtime, paths.taskRoot, this.codeDir);
+    const paths = this.deps.launcher.paths(this.codeDir, '');
+    const launch = runtimeLaunch(this.runtime, paths, this.codeDir);
     if (!launch) {
       this.line(`INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint`);
       return this.finish(platformError('Runtime.InvalidEntrypoint', `RequestId: ${this.pending!.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths.taskRoot}/bootstrap /opt/bootstrap]`), 'Unhandled', true);
@@ -144,31 +130,49 @@ export class Environment {
       this.deps.clock,
     );
     this.api.listen().then(
-      (address) => this.spawn(launch, address, paths),
+      (address) => this.spawn(launch, address),
       () => this.finish(platformError('Sandbox.Failure', 'Could not start the Runtime API.'), 'Unhandled', true),
     );
   }
 
-  private spawn({ argv, runtimeDir }: RuntimeLaunch, runtimeApi: string, paths: { taskRoot: string; tmp: string }): void {
+  private spawn(launch: RuntimeLaunch, runtimeApi: string): void {
     if (this.state === 'stopped') return;
+    const paths = this.deps.launcher.paths(this.codeDir, launch.runtimeDir);
     const env = buildEnvironment(this.config, this.runtime, {
       region: this.deps.region,
       runtimeApi,
       logStream: this.logStream,
       taskRoot: paths.taskRoot,
-      runtimeDir,
+      runtimeDir: launch.runtimeDir,
     });
-    let proc: ChildProcess;
+    let launched: Launched;
     try {
-      proc = this.deps.launcher.launch({ argv, env, codeDir: this.codeDir, tmpDir: this.tmpDir!, memoryMB: this.config.memorySize });
+      launched = this.deps.launcher.launch({
+        name: this.id,
+        argv: launch.argv,
+        env,
+        codeDir: this.codeDir,
+        runtimeDir: launch.hostRuntimeDir,
+        interpreter: this.runtime.interpreter,
+        memoryMB: this.config.memorySize,
+        ephemeralMB: this.config.ephemeralStorage,
+      });
     } catch (err) {
-      return this.finish(platformError('Runtime.InvalidEntrypoint', `RequestId: ${this.pending?.inv.requestId} Error: ${(err as Error).message}`), 'Unhandled', true);
+      return this.finish(platformError('Sandbox.Failure', `RequestId: ${this.pending?.inv.requestId} Error: could not start the environment: ${(err as Error).message}`), 'Unhandled', true);
     }
-    this.proc = proc;
+    this.launched = launched;
+    if (this.deps.launcher.name === 'none') this.line('WARNING: this environment is not sandboxed (the server runs with --sandbox none)');
+    const proc = (this.proc = launched.proc);
     proc.stdout!.setEncoding('utf8').on('data', (s: string) => (this.stdoutRest = this.lines(this.stdoutRest + s)));
     proc.stderr!.setEncoding('utf8').on('data', (s: string) => (this.stderrRest = this.lines(this.stderrRest + s)));
+    // Pipes of a killed process can report resets; its exit is what matters.
+    proc.stdout!.on('error', () => undefined);
+    proc.stderr!.on('error', () => undefined);
     proc.on('error', (err) => this.exited(null, null, err));
-    proc.on('exit', (code, signal) => this.exited(code, signal));
+    proc.on('exit', (code, signal) => {
+      const real = launched.decodeExit(code, signal);
+      this.exited(real.code, real.signal);
+    });
   }
 
   private exited(code: number | null, signal: NodeJS.Signals | null, err?: Error): void {
@@ -184,6 +188,9 @@ export class Environment {
         clearTimeout(p.timer);
         this.stop();
         p.resolve({ undelivered: true, body: Buffer.alloc(0), durationMs: 0, maxMemoryUsedMB: 0, log: '' });
+      } else if (p && this.launched?.oomKilled()) {
+        // The cgroup's OOM killer ended it: AWS reports this as Runtime.OutOfMemory.
+        this.finish(platformError('Runtime.OutOfMemory', `RequestId: ${p.inv.requestId} Error: Runtime exited with error: signal: killed`), 'Unhandled', true);
       } else if (p) {
         const why = err
           ? `Runtime exited with error: ${err.message}`
@@ -245,16 +252,9 @@ export class Environment {
 
   private reportedInit = false;
 
-  /** Peak resident memory of the runtime process (VmHWM); the sandbox issue replaces this with the cgroup's peak. */
+  /** Peak memory of the environment: its cgroup's peak in a sandbox, the runtime process's otherwise. */
   private peakMemoryMB(): number {
-    const pid = this.proc?.pid;
-    if (!pid) return 0;
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      return m ? Math.ceil(Number(m[1]) / 1024) : 0;
-    } catch {
-      return 0;
-    }
+    return this.launched?.peakMemoryMB() ?? 0;
   }
 
   /** Split process output into log lines; returns the unfinished rest. */

@@ -1,9 +1,10 @@
 /** What a runtime process is started with: its command line and exactly Lambda's environment variables (contract A7). */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuntimeCommand } from '../config/config.js';
 import type { FunctionConfig } from '../control/model.js';
+import type { EnvironmentPaths } from '../sandbox/launcher.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The built-in runtime clients: Node's is compiled to dist/, Python's runs from source. */
@@ -20,26 +21,36 @@ const isExecutable = (path: string): boolean => {
 
 export interface RuntimeLaunch {
   argv: string[];
-  /** LAMBDA_RUNTIME_DIR: where the runtime client lives. */
+  /** LAMBDA_RUNTIME_DIR, as the environment sees it. */
   runtimeDir: string;
+  /** Where the runtime client lives on the host (mounted at runtimeDir by a sandbox). */
+  hostRuntimeDir?: string;
 }
 
 /** The command that starts this runtime, or undefined when a custom runtime has no executable bootstrap. */
-export function runtimeLaunch(runtime: RuntimeCommand, taskRoot: string, codeDir: string): RuntimeLaunch | undefined {
+export function runtimeLaunch(runtime: RuntimeCommand, paths: EnvironmentPaths, codeDir: string): RuntimeLaunch | undefined {
   switch (runtime.kind) {
     case 'nodejs':
       // Lambda's Node runtime also passes V8 heap flags (--max-old-space-size, --max-semi-space-size,
       // --expose-gc) sized to the memory; on Node 20 any V8 flag costs ~25 ms of start-up here
       // (measured: 61-67 ms without, 92 ms with, spawn to first /next), so the memory limit is left
       // to the sandbox's cgroup instead.
-      return { argv: [runtime.interpreter!, '--max-http-header-size=81920', NODE_BOOTSTRAP], runtimeDir: dirname(NODE_BOOTSTRAP) };
+      return {
+        argv: [runtime.interpreter!, '--max-http-header-size=81920', join(paths.runtimeDir, basename(NODE_BOOTSTRAP))],
+        runtimeDir: paths.runtimeDir,
+        hostRuntimeDir: dirname(NODE_BOOTSTRAP),
+      };
     case 'python':
       // -S: no host site-packages leak into functions (and a faster start); -B: no .pyc files
       // written into the read-only, shared code directory. The bootstrap line-buffers stdout itself.
-      return { argv: [runtime.interpreter!, '-S', '-B', PYTHON_BOOTSTRAP], runtimeDir: dirname(PYTHON_BOOTSTRAP) };
+      return {
+        argv: [runtime.interpreter!, '-S', '-B', join(paths.runtimeDir, basename(PYTHON_BOOTSTRAP))],
+        runtimeDir: paths.runtimeDir,
+        hostRuntimeDir: dirname(PYTHON_BOOTSTRAP),
+      };
     case 'provided':
       // /var/task/bootstrap first, then /opt/bootstrap (layers arrive with their own issue).
-      return isExecutable(join(codeDir, 'bootstrap')) ? { argv: [join(taskRoot, 'bootstrap')], runtimeDir: taskRoot } : undefined;
+      return isExecutable(join(codeDir, 'bootstrap')) ? { argv: [join(paths.taskRoot, 'bootstrap')], runtimeDir: paths.runtimeDir } : undefined;
   }
 }
 

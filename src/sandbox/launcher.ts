@@ -1,25 +1,53 @@
-/** How an execution environment's process tree is started. Implementations: none (plain process); bubblewrap (the sandbox issue). */
+/** How an execution environment's process tree is started. Implementations: bubblewrap + cgroups, and none. */
 import type { ChildProcess } from 'node:child_process';
 
 export interface LaunchSpec {
+  /** A name unique to the environment (its id). */
+  name: string;
   /** The program and its arguments, as paths the process will see. */
   argv: string[];
   env: Record<string, string>;
-  /** Host path of the unpacked code (read-only). */
+  /** Host path of the unpacked code (read-only, the working directory). */
   codeDir: string;
-  /** Host path of this environment's private scratch space. */
-  tmpDir: string;
+  /** Host path of the runtime client, if any (read-only, seen at `paths().runtimeDir`). */
+  runtimeDir?: string;
+  /** The interpreter binary, if the runtime has one (its installation must be visible). */
+  interpreter?: string;
   memoryMB: number;
+  ephemeralMB: number;
 }
 
 /** Where things appear from inside the environment. */
 export interface EnvironmentPaths {
   taskRoot: string;
-  tmp: string;
+  runtimeDir: string;
+}
+
+export interface Launched {
+  proc: ChildProcess;
+  /** Peak memory of the whole environment in MB, when the launcher can measure it. */
+  peakMemoryMB(): number | undefined;
+  /** Whether the kernel killed something in the environment for exceeding its memory. */
+  oomKilled(): boolean;
+  /** The exit as the runtime saw it: a sandbox wrapper reports a killed child as 128+signal. */
+  decodeExit(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: NodeJS.Signals | null };
+  /** Kill everything the environment started and release what the launcher made for it. */
+  destroy(): void;
 }
 
 export interface Launcher {
-  readonly name: string;
-  paths(codeDir: string, tmpDir: string): EnvironmentPaths;
-  launch(spec: LaunchSpec): ChildProcess;
+  readonly name: 'bubblewrap' | 'none';
+  describe(): string;
+  paths(codeDir: string, runtimeDir: string): EnvironmentPaths;
+  launch(spec: LaunchSpec): Launched;
+}
+
+/** SIGKILL a process group, ignoring one that is already gone. */
+export function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
 }

@@ -1,21 +1,45 @@
 /**
- * The unsandboxed launcher: a plain child process in its own process group, with exactly the
- * environment it is given (never the server's). The code is seen at its real path and /tmp is
- * given as TMPDIR. It isolates nothing: the sandbox issue brings bubblewrap + cgroups.
+ * The unsandboxed launcher (`--sandbox none`): a plain child process in its own process group,
+ * with exactly the environment it is given (never the server's). Code is seen at its real path;
+ * a private scratch directory is given as TMPDIR. It isolates nothing, and says so.
  */
 import { spawn } from 'node:child_process';
-import type { Launcher } from './launcher.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeTree } from '../store/blobs.js';
+import { killGroup, type Launcher } from './launcher.js';
 
 export const noneLauncher: Launcher = {
   name: 'none',
-  paths: (codeDir, tmpDir) => ({ taskRoot: codeDir, tmp: tmpDir }),
+  describe: () => 'none: functions run as plain processes of the server user, with no isolation (--sandbox none)',
+  paths: (codeDir, runtimeDir) => ({ taskRoot: codeDir, runtimeDir }),
   launch(spec) {
-    return spawn(spec.argv[0]!, spec.argv.slice(1), {
+    const tmp = mkdtempSync(join(tmpdir(), 'stratus-env-'));
+    const proc = spawn(spec.argv[0]!, spec.argv.slice(1), {
       cwd: spec.codeDir,
-      env: { ...spec.env, TMPDIR: spec.tmpDir },
+      env: { ...spec.env, TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so stopping the environment can signal everything it started.
       detached: true,
     });
+    return {
+      proc,
+      peakMemoryMB: () => {
+        // Without a cgroup, the runtime process's own peak resident memory is the best measure.
+        try {
+          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+          return m ? Math.ceil(Number(m[1]) / 1024) : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      oomKilled: () => false,
+      decodeExit: (code, signal) => ({ code, signal }),
+      destroy: () => {
+        killGroup(proc.pid);
+        removeTree(tmp);
+      },
+    };
   },
 };

@@ -12,10 +12,12 @@ export class LogSink {
   private batch: LogEvent[] = [];
   private timer?: NodeJS.Timeout;
   private readonly listeners = new Set<() => void>();
+  private closed = false;
 
   constructor(private readonly store: Store, private readonly clock: Clock) {}
 
   append(group: string, stream: string, timestamp: number, message: string): void {
+    if (this.closed) return;
     this.batch.push({ group, stream, timestamp, message });
     this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
@@ -29,6 +31,12 @@ export class LogSink {
     this.batch = [];
     this.store.appendLogs(events);
     for (const l of this.listeners) l();
+  }
+
+  /** Write what is pending and accept no more (the store is about to close). */
+  close(): void {
+    this.flush();
+    this.closed = true;
   }
 
   /** Call `fn` whenever lines are stored; returns the unsubscribe function. */

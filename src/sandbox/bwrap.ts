@@ -1,0 +1,134 @@
+/**
+ * The bubblewrap launcher: every environment is its own process tree in new pid, mount, ipc, uts
+ * and cgroup namespaces, in a cgroup of its own, running as an unprivileged user with no
+ * capabilities and no_new_privs. It sees a minimal read-only root (/usr, a few files of /etc),
+ * its code at /var/task, the runtime client at /var/runtime, a private /tmp bounded by
+ * EphemeralStorage, a minimal /dev and its own /proc. See docs/isolation.md.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { CgroupManager } from './cgroups.js';
+import { killGroup, type Launcher } from './launcher.js';
+
+/** Lambda's function user (sbx_user1051, uid 993, gid 990). */
+export const SANDBOX_UID = 993;
+export const SANDBOX_GID = 990;
+
+/** Files of /etc a runtime needs: name resolution, TLS roots, the dynamic linker's cache, time zones. */
+const ETC = [
+  'ssl', 'ca-certificates', 'ca-certificates.conf', 'resolv.conf', 'hosts', 'nsswitch.conf', 'host.conf', 'gai.conf',
+  'localtime', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'mime.types', 'protocols', 'services',
+];
+
+export interface BwrapOptions {
+  bwrap: string;
+  setpriv: string;
+  cgroups: CgroupManager;
+  /** Where the generated /etc/passwd and /etc/group live. */
+  stateDir: string;
+}
+
+/** Find the tools a sandbox needs; throws a readable reason when one is missing. */
+export function findSandboxTools(): { bwrap: string; setpriv: string } {
+  if (process.platform !== 'linux') throw new Error('the sandbox needs Linux namespaces (this is ' + process.platform + ')');
+  if (process.getuid?.() !== 0) throw new Error('the sandbox needs root to create namespaces and cgroups (run as root, or pass --sandbox none)');
+  const find = (name: string, pkg: string) => {
+    for (const dir of ['/usr/bin', '/bin', '/usr/local/bin', '/usr/sbin']) if (existsSync(join(dir, name))) return join(dir, name);
+    throw new Error(`${name} is not installed (Debian: apt-get install ${pkg})`);
+  };
+  return { bwrap: find('bwrap', 'bubblewrap'), setpriv: find('setpriv', 'util-linux') };
+}
+
+export function bwrapLauncher(opts: BwrapOptions): Launcher {
+  const etcDir = join(opts.stateDir, 'etc');
+  mkdirSync(etcDir, { recursive: true });
+  writeFileSync(join(etcDir, 'passwd'), `root:x:0:0:root:/root:/usr/sbin/nologin\nsbx_user1051:x:${SANDBOX_UID}:${SANDBOX_GID}::/tmp:/usr/sbin/nologin\n`);
+  writeFileSync(join(etcDir, 'group'), `root:x:0:\nsbx_user1051:x:${SANDBOX_GID}:\n`);
+  opts.cgroups.sweep();
+
+  // The fixed part of every command line: the root file system, mirrored from the host's layout.
+  const base: string[] = ['--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--share-net'];
+  base.push('--ro-bind', '/usr', '/usr');
+  for (const top of ['/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32']) {
+    const st = lstatSync(top, { throwIfNoEntry: false });
+    if (st?.isSymbolicLink()) base.push('--symlink', readlinkSync(top), top);
+    else if (st?.isDirectory()) base.push('--ro-bind', top, top);
+  }
+  base.push('--dir', '/etc');
+  for (const f of ETC) if (existsSync(join('/etc', f))) base.push('--ro-bind', join('/etc', f), join('/etc', f));
+  base.push('--ro-bind', join(etcDir, 'passwd'), '/etc/passwd', '--ro-bind', join(etcDir, 'group'), '/etc/group');
+  base.push('--proc', '/proc', '--dev', '/dev', '--dir', '/opt', '--dir', '/var');
+
+  return {
+    name: 'bubblewrap',
+    describe: () => `bubblewrap (pid, mount, ipc, uts namespaces; uid ${SANDBOX_UID}, no capabilities) + ${opts.cgroups.describe()}`,
+    paths: () => ({ taskRoot: '/var/task', runtimeDir: '/var/runtime' }),
+    launch(spec) {
+      const args = [...base];
+      // An interpreter installed outside /usr (e.g. a Node from nvm) brings its own prefix.
+      if (spec.interpreter) {
+        const real = realpathSync(spec.interpreter);
+        if (!real.startsWith('/usr/')) {
+          const prefix = dirname(dirname(real));
+          args.push('--ro-bind', prefix, prefix);
+        }
+      }
+      args.push('--ro-bind', spec.codeDir, '/var/task');
+      if (spec.runtimeDir) args.push('--ro-bind', spec.runtimeDir, '/var/runtime');
+      else args.push('--dir', '/var/runtime');
+      args.push('--perms', '1777', '--size', String(spec.ephemeralMB * 1024 * 1024), '--tmpfs', '/tmp');
+      args.push('--hostname', hostnameFor(spec.name), '--chdir', '/var/task');
+      // bwrap waits on fd 3 until the process is in its cgroup, so nothing runs outside the limits.
+      args.push('--block-fd', '3');
+      args.push('--', opts.setpriv, `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_GID}`, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--', ...spec.argv);
+
+      const cgroup = opts.cgroups.create(`env-${spec.name}`, { memoryMB: spec.memoryMB });
+      const proc = spawn(opts.bwrap, args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+      const gate = proc.stdio[3] as NodeJS.WritableStream;
+      // bwrap closes its end once it has read the go-ahead; a reset there is expected.
+      gate.on('error', () => undefined);
+      try {
+        if (proc.pid) cgroup.join(proc.pid);
+        gate.end('go');
+      } catch (err) {
+        killGroup(proc.pid);
+        cgroup.destroy();
+        throw err;
+      }
+      return {
+        proc,
+        peakMemoryMB: () => {
+          try {
+            return cgroup.peakMemoryMB();
+          } catch {
+            return undefined;
+          }
+        },
+        oomKilled: () => {
+          try {
+            return cgroup.oomKilled();
+          } catch {
+            return false;
+          }
+        },
+        // bwrap reports a child killed by signal N as exit status 128+N.
+        decodeExit: (code, signal) =>
+          code !== null && code > 128 && code < 160 ? { code: null, signal: signalName(code - 128) } : { code, signal },
+        destroy: () => {
+          killGroup(proc.pid);
+          cgroup.destroy();
+        },
+      };
+    },
+  };
+}
+
+/** Lambda's hostnames look like link-local addresses; derive a stable one from the environment id. */
+function hostnameFor(id: string): string {
+  const n = parseInt(id.slice(0, 4), 16);
+  return `169.254.${(n >> 8) & 255}.${n & 255}`;
+}
+
+const SIGNALS: Record<number, NodeJS.Signals> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' };
+const signalName = (n: number): NodeJS.Signals => SIGNALS[n] ?? 'SIGKILL';

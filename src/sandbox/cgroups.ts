@@ -1,0 +1,189 @@
+/**
+ * One cgroup per execution environment, under the server's own cgroup: memory = MemorySize (no
+ * swap), CPU in proportion to memory as on Lambda (1,769 MB = one vCPU, up to the host's cores),
+ * pids capped like Lambda's 1,024 processes+threads. Works on cgroup v2 and on v1/hybrid hosts
+ * (v1 controllers under /sys/fs/cgroup/<controller>), detected at start.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+
+export type CgroupVersion = 'v2' | 'v1';
+
+export interface CgroupLimits {
+  memoryMB: number;
+}
+
+export interface EnvironmentCgroup {
+  /** Put a process (and so everything it starts) in the cgroup. */
+  join(pid: number): void;
+  /** Peak memory of everything in the cgroup, in MB. */
+  peakMemoryMB(): number;
+  /** Whether the kernel's OOM killer has killed something in it. */
+  oomKilled(): boolean;
+  /** Kill everything left in it and remove it. */
+  destroy(): void;
+}
+
+export interface CgroupManager {
+  version: CgroupVersion;
+  /** Human-readable: which hierarchy and where. */
+  describe(): string;
+  create(name: string, limits: CgroupLimits): EnvironmentCgroup;
+  /** Remove cgroups left by an earlier server that crashed. */
+  sweep(): void;
+}
+
+const ROOT = '/sys/fs/cgroup';
+const PIDS_MAX = 1024;
+const PERIOD_US = 100_000;
+/** Lambda gives one full vCPU at 1,769 MB. */
+const MB_PER_VCPU = 1769;
+
+const read = (p: string): string => readFileSync(p, 'utf8');
+const write = (p: string, v: string | number): void => writeFileSync(p, String(v));
+
+/** The CPU quota for a memory size: a fraction of a core below 1,769 MB, up to every core above. */
+export function cpuQuotaUs(memoryMB: number, cores = cpus().length): number {
+  return Math.max(1000, Math.min(cores * PERIOD_US, Math.round((PERIOD_US * memoryMB) / MB_PER_VCPU)));
+}
+
+/** This process's cgroup path in a hierarchy, from /proc/self/cgroup (`0::/x` for v2, `4:memory:/x` for v1). */
+function ownPath(controller: string | undefined): string {
+  for (const line of read('/proc/self/cgroup').trim().split('\n')) {
+    const [, ctrls, path] = line.split(':');
+    if (controller === undefined ? ctrls === '' : ctrls!.split(',').includes(controller)) return path ?? '/';
+  }
+  return '/';
+}
+
+/** Detect the cgroup layout and check that it is writable; throws a readable reason when it is not. */
+export function detectCgroups(prefix = 'stratus'): CgroupManager {
+  if (process.platform !== 'linux') throw new Error('cgroups need Linux');
+  if (existsSync(join(ROOT, 'cgroup.controllers'))) return v2(prefix);
+  if (existsSync(join(ROOT, 'memory', 'memory.limit_in_bytes'))) return v1(prefix);
+  throw new Error(`no cgroup hierarchy with a memory controller under ${ROOT}`);
+}
+
+function v1(prefix: string): CgroupManager {
+  const controllers = ['memory', 'cpu', 'pids'] as const;
+  const base = Object.fromEntries(controllers.map((c) => [c, join(ROOT, c, ownPath(c), prefix)])) as Record<(typeof controllers)[number], string>;
+  for (const c of controllers) {
+    if (!existsSync(join(ROOT, c))) throw new Error(`cgroup v1 controller '${c}' is not mounted at ${join(ROOT, c)}`);
+    mkdirSync(base[c], { recursive: true });
+  }
+  const hasSwapLimit = existsSync(join(base.memory, 'memory.memsw.limit_in_bytes'));
+  return {
+    version: 'v1',
+    describe: () => `cgroup v1 (memory, cpu, pids under ${base.memory.replace('/memory', '/<controller>')})`,
+    sweep: () => {
+      for (const c of controllers) for (const d of listDirs(base[c])) removeCgroup(join(base[c], d));
+    },
+    create(name, { memoryMB }) {
+      const dirs = Object.fromEntries(controllers.map((c) => [c, join(base[c], name)])) as Record<(typeof controllers)[number], string>;
+      for (const c of controllers) mkdirSync(dirs[c]);
+      const bytes = memoryMB * 1024 * 1024;
+      write(join(dirs.memory, 'memory.limit_in_bytes'), bytes);
+      // No swapping past the limit: the function gets exactly MemorySize.
+      if (hasSwapLimit) write(join(dirs.memory, 'memory.memsw.limit_in_bytes'), bytes);
+      try {
+        write(join(dirs.memory, 'memory.swappiness'), 0);
+      } catch {
+        /* not settable on every kernel */
+      }
+      write(join(dirs.cpu, 'cpu.cfs_period_us'), PERIOD_US);
+      write(join(dirs.cpu, 'cpu.cfs_quota_us'), cpuQuotaUs(memoryMB));
+      write(join(dirs.pids, 'pids.max'), PIDS_MAX);
+      return {
+        join: (pid) => {
+          for (const c of controllers) write(join(dirs[c], 'cgroup.procs'), pid);
+        },
+        peakMemoryMB: () => Math.ceil(Number(read(join(dirs.memory, 'memory.max_usage_in_bytes'))) / 1048576),
+        oomKilled: () => Number(/oom_kill (\d+)/.exec(read(join(dirs.memory, 'memory.oom_control')))?.[1] ?? 0) > 0,
+        destroy: () => {
+          for (const c of controllers) removeCgroup(dirs[c]);
+        },
+      };
+    },
+  };
+}
+
+function v2(prefix: string): CgroupManager {
+  const base = join(ROOT, ownPath(undefined), prefix);
+  mkdirSync(base, { recursive: true });
+  // Controllers must be enabled for our children, all the way down from where we may enable them.
+  const enabled = read(join(base, '..', 'cgroup.subtree_control'));
+  for (const c of ['memory', 'cpu', 'pids']) {
+    if (!enabled.includes(c)) {
+      try {
+        write(join(base, '..', 'cgroup.subtree_control'), `+${c}`);
+      } catch {
+        throw new Error(`cannot enable the cgroup v2 '${c}' controller under ${join(base, '..')} (move the server into a leaf cgroup of its own, e.g. run it as a systemd service)`);
+      }
+    }
+  }
+  write(join(base, 'cgroup.subtree_control'), '+memory +cpu +pids');
+  return {
+    version: 'v2',
+    describe: () => `cgroup v2 (${base})`,
+    sweep: () => {
+      for (const d of listDirs(base)) removeCgroup(join(base, d));
+    },
+    create(name, { memoryMB }) {
+      const dir = join(base, name);
+      mkdirSync(dir);
+      write(join(dir, 'memory.max'), memoryMB * 1024 * 1024);
+      try {
+        write(join(dir, 'memory.swap.max'), 0);
+      } catch {
+        /* swap accounting off */
+      }
+      write(join(dir, 'cpu.max'), `${cpuQuotaUs(memoryMB)} ${PERIOD_US}`);
+      write(join(dir, 'pids.max'), PIDS_MAX);
+      return {
+        join: (pid) => write(join(dir, 'cgroup.procs'), pid),
+        peakMemoryMB: () => {
+          // memory.peak exists from Linux 5.19; before that the current usage is the best there is.
+          const f = existsSync(join(dir, 'memory.peak')) ? 'memory.peak' : 'memory.current';
+          return Math.ceil(Number(read(join(dir, f))) / 1048576);
+        },
+        oomKilled: () => Number(/oom_kill (\d+)/.exec(read(join(dir, 'memory.events')))?.[1] ?? 0) > 0,
+        destroy: () => removeCgroup(dir),
+      };
+    },
+  };
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Kill whatever is left in a cgroup and remove it. A cgroup can only be removed once empty, and
+ * killed processes take a moment to leave, so removal is retried off the event loop's hot path.
+ */
+function removeCgroup(dir: string, attempt = 0): void {
+  if (!existsSync(dir)) return;
+  let pids: string[] = [];
+  try {
+    pids = read(join(dir, 'cgroup.procs')).trim().split('\n').filter(Boolean);
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  try {
+    rmdirSync(dir);
+  } catch {
+    if (attempt < 100) setTimeout(() => removeCgroup(dir, attempt + 1), 10).unref();
+  }
+}
