@@ -129,14 +129,24 @@ export class Environment {
       {},
       this.deps.clock,
     );
+    let uid: number | undefined;
+    try {
+      uid = this.deps.launcher.reserveUid();
+    } catch (err) {
+      return this.finish(platformError('Sandbox.Failure', `RequestId: ${this.pending!.inv.requestId} Error: ${(err as Error).message}`), 'Unhandled', true);
+    }
+    if (uid !== undefined) this.api.restrictTo(uid);
     this.api.listen().then(
-      (address) => this.spawn(launch, address),
+      (address) => this.spawn(launch, address, uid),
       () => this.finish(platformError('Sandbox.Failure', 'Could not start the Runtime API.'), 'Unhandled', true),
     );
   }
 
-  private spawn(launch: RuntimeLaunch, runtimeApi: string): void {
-    if (this.state === 'stopped') return;
+  private spawn(launch: RuntimeLaunch, runtimeApi: string, uid: number | undefined): void {
+    if (this.state === 'stopped') {
+      if (uid !== undefined) this.deps.launcher.releaseUid(uid);
+      return;
+    }
     const paths = this.deps.launcher.paths(this.codeDir, launch.runtimeDir);
     const env = buildEnvironment(this.config, this.runtime, {
       region: this.deps.region,
@@ -156,6 +166,7 @@ export class Environment {
         interpreter: this.runtime.interpreter,
         memoryMB: this.config.memorySize,
         ephemeralMB: this.config.ephemeralStorage,
+        uid,
       });
     } catch (err) {
       return this.finish(platformError('Sandbox.Failure', `RequestId: ${this.pending?.inv.requestId} Error: could not start the environment: ${(err as Error).message}`), 'Unhandled', true);

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { LIMITS } from '../control/limits.js';
 import type { Clock } from '../shared/clock.js';
 import type { Invocation } from './invocation.js';
+import { loopbackPeerUid } from './peer-uid.js';
 
 /** What the environment hears from its runtime. */
 export interface RuntimeEvents {
@@ -40,6 +41,17 @@ export class RuntimeApi {
     // A runtime's long poll must never be cut by server timeouts.
     this.server.headersTimeout = 0;
     this.server.timeout = 0;
+  }
+
+  /**
+   * Accept connections only from processes running as `uid` (the environment's own user), so no
+   * other environment can take or answer this one's invocations. Checked once per connection.
+   */
+  restrictTo(uid: number): void {
+    const port = () => (this.server.address() as AddressInfo).port;
+    this.server.on('connection', (socket) => {
+      if (socket.remotePort === undefined || loopbackPeerUid(socket.remotePort, port()) !== uid) socket.destroy();
+    });
   }
 
   async listen(host = '127.0.0.1'): Promise<string> {

@@ -11,8 +11,13 @@ import { dirname, join } from 'node:path';
 import type { CgroupManager } from './cgroups.js';
 import { killGroup, type Launcher } from './launcher.js';
 
-/** Lambda's function user (sbx_user1051, uid 993, gid 990). */
-export const SANDBOX_UID = 993;
+/**
+ * Each environment runs as a uid of its own from this range (Lambda uses one uid, 993, in
+ * separate VMs; here environments share a kernel, so a distinct uid is what stops one from
+ * signalling another or reaching its Runtime API). The group is Lambda's, 990.
+ */
+export const UID_BASE = 20_000;
+export const UID_COUNT = 1024;
 export const SANDBOX_GID = 990;
 
 /** Files of /etc a runtime needs: name resolution, TLS roots, the dynamic linker's cache, time zones. */
@@ -43,8 +48,10 @@ export function findSandboxTools(): { bwrap: string; setpriv: string } {
 export function bwrapLauncher(opts: BwrapOptions): Launcher {
   const etcDir = join(opts.stateDir, 'etc');
   mkdirSync(etcDir, { recursive: true });
-  writeFileSync(join(etcDir, 'passwd'), `root:x:0:0:root:/root:/usr/sbin/nologin\nsbx_user1051:x:${SANDBOX_UID}:${SANDBOX_GID}::/tmp:/usr/sbin/nologin\n`);
-  writeFileSync(join(etcDir, 'group'), `root:x:0:\nsbx_user1051:x:${SANDBOX_GID}:\n`);
+  const users = Array.from({ length: UID_COUNT }, (_, i) => `sbx_user${UID_BASE + i}:x:${UID_BASE + i}:${SANDBOX_GID}::/tmp:/usr/sbin/nologin`);
+  writeFileSync(join(etcDir, 'passwd'), `root:x:0:0:root:/root:/usr/sbin/nologin\n${users.join('\n')}\n`);
+  writeFileSync(join(etcDir, 'group'), `root:x:0:\nsbx:x:${SANDBOX_GID}:\n`);
+  const freeUids: number[] = Array.from({ length: UID_COUNT }, (_, i) => UID_BASE + UID_COUNT - 1 - i);
   opts.cgroups.sweep();
 
   // The fixed part of every command line: the root file system, mirrored from the host's layout.
@@ -62,9 +69,22 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
 
   return {
     name: 'bubblewrap',
-    describe: () => `bubblewrap (pid, mount, ipc, uts namespaces; uid ${SANDBOX_UID}, no capabilities) + ${opts.cgroups.describe()}`,
+    describe: () => `bubblewrap (pid, mount, ipc, uts namespaces; a uid per environment, no capabilities) + ${opts.cgroups.describe()}`,
     paths: () => ({ taskRoot: '/var/task', runtimeDir: '/var/runtime' }),
+    reserveUid: () => {
+      const uid = freeUids.pop();
+      if (uid === undefined) throw new Error(`all ${UID_COUNT} sandbox uids are in use: too many live environments`);
+      return uid;
+    },
+    releaseUid: (uid) => {
+      if (!freeUids.includes(uid)) freeUids.push(uid);
+    },
     launch(spec) {
+      const uid = spec.uid;
+      if (uid === undefined) throw new Error('reserveUid() before launch()');
+      const release = () => {
+        if (!freeUids.includes(uid)) freeUids.push(uid);
+      };
       const args = [...base];
       // An interpreter installed outside /usr (e.g. a Node from nvm) brings its own prefix.
       if (spec.interpreter) {
@@ -81,7 +101,7 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
       args.push('--hostname', hostnameFor(spec.name), '--chdir', '/var/task');
       // bwrap waits on fd 3 until the process is in its cgroup, so nothing runs outside the limits.
       args.push('--block-fd', '3');
-      args.push('--', opts.setpriv, `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_GID}`, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--', ...spec.argv);
+      args.push('--', opts.setpriv, `--reuid=${uid}`, `--regid=${SANDBOX_GID}`, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--', ...spec.argv);
 
       const cgroup = opts.cgroups.create(`env-${spec.name}`, { memoryMB: spec.memoryMB });
       const proc = spawn(opts.bwrap, args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
@@ -94,6 +114,7 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
       } catch (err) {
         killGroup(proc.pid);
         cgroup.destroy();
+        release();
         throw err;
       }
       return {
@@ -118,6 +139,8 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
         destroy: () => {
           killGroup(proc.pid);
           cgroup.destroy();
+          // The uid is free again only once nothing of this environment can still hold it.
+          proc.exitCode !== null || proc.signalCode !== null ? release() : proc.once('exit', release);
         },
       };
     },

@@ -15,6 +15,8 @@ export interface LaunchSpec {
   interpreter?: string;
   memoryMB: number;
   ephemeralMB: number;
+  /** The uid reserved with reserveUid(), if any. */
+  uid?: number;
 }
 
 /** Where things appear from inside the environment. */
@@ -39,8 +41,13 @@ export interface Launcher {
   readonly name: 'bubblewrap' | 'none';
   describe(): string;
   paths(codeDir: string, runtimeDir: string): EnvironmentPaths;
+  /** The uid the environment's processes will run as, when it has one of its own (reserve before launch). */
+  reserveUid(): number | undefined;
+  /** Give back a reserved uid that was never launched. */
+  releaseUid(uid: number): void;
   launch(spec: LaunchSpec): Launched;
 }
+
 
 /** SIGKILL a process group, ignoring one that is already gone. */
 export function killGroup(pid: number | undefined): void {

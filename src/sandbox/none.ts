@@ -14,6 +14,8 @@ export const noneLauncher: Launcher = {
   name: 'none',
   describe: () => 'none: functions run as plain processes of the server user, with no isolation (--sandbox none)',
   paths: (codeDir, runtimeDir) => ({ taskRoot: codeDir, runtimeDir }),
+  reserveUid: () => undefined,
+  releaseUid: () => undefined,
   launch(spec) {
     const tmp = mkdtempSync(join(tmpdir(), 'stratus-env-'));
     const proc = spawn(spec.argv[0]!, spec.argv.slice(1), {
