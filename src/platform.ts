@@ -113,6 +113,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
             server.closeAllConnections();
           });
           pool.close();
+          await launcher.close();
           logs.close();
           store.close();
           lock.release();

@@ -104,7 +104,10 @@ export class Environment {
     this.api = new RuntimeApi(
       {
         onNext: () => {
-          if (this.initDurationMs === undefined) this.initDurationMs = this.deps.clock.monotonic() - this.initStartedAt;
+          if (this.initDurationMs === undefined) {
+            this.initDurationMs = this.deps.clock.monotonic() - this.initStartedAt;
+            this.launched?.initDone();
+          }
           if (this.state === 'initializing') this.state = this.pending ? 'busy' : 'idle';
         },
         onDelivered: () => {

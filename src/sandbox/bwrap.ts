@@ -71,6 +71,7 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
     name: 'bubblewrap',
     describe: () => `bubblewrap (pid, mount, ipc, uts namespaces; a uid per environment, no capabilities) + ${opts.cgroups.describe()}`,
     paths: () => ({ taskRoot: '/var/task', runtimeDir: '/var/runtime' }),
+    close: () => opts.cgroups.close(),
     reserveUid: () => {
       const uid = freeUids.pop();
       if (uid === undefined) throw new Error(`all ${UID_COUNT} sandbox uids are in use: too many live environments`);
@@ -99,24 +100,32 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
       else args.push('--dir', '/var/runtime');
       args.push('--perms', '1777', '--size', String(spec.ephemeralMB * 1024 * 1024), '--tmpfs', '/tmp');
       args.push('--hostname', hostnameFor(spec.name), '--chdir', '/var/task');
-      // bwrap waits on fd 3 until the process is in its cgroup, so nothing runs outside the limits.
-      args.push('--block-fd', '3');
+      // bwrap reports the sandbox's first process on fd 4 and then waits on fd 3: it goes into its
+      // cgroup before it runs anything, so nothing runs outside the limits.
+      args.push('--info-fd', '4', '--block-fd', '3');
       args.push('--', opts.setpriv, `--reuid=${uid}`, `--regid=${SANDBOX_GID}`, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--', ...spec.argv);
 
       const cgroup = opts.cgroups.create(`env-${spec.name}`, { memoryMB: spec.memoryMB });
-      const proc = spawn(opts.bwrap, args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
-      const gate = proc.stdio[3] as NodeJS.WritableStream;
-      // bwrap closes its end once it has read the go-ahead; a reset there is expected.
+      const proc = spawn(opts.bwrap, args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], detached: true });
+      const gate = proc.stdio[3] as import('node:stream').Writable;
+      const info = proc.stdio[4] as import('node:stream').Readable;
+      // bwrap closes its ends once it has used them; resets there are expected.
       gate.on('error', () => undefined);
-      try {
-        if (proc.pid) cgroup.join(proc.pid);
-        gate.end('go');
-      } catch (err) {
-        killGroup(proc.pid);
-        cgroup.destroy();
-        release();
-        throw err;
-      }
+      info.on('error', () => undefined);
+      let text = '';
+      info.setEncoding('utf8');
+      info.on('data', (chunk: string) => {
+        text += chunk;
+        const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
+        if (!m || gate.writableEnded) return;
+        try {
+          cgroup.join(Number(m[1]));
+          gate.end('go');
+        } catch {
+          // Without its cgroup the environment must not run: kill it (reported as an exit).
+          killGroup(proc.pid);
+        }
+      });
       return {
         proc,
         peakMemoryMB: () => {
@@ -131,6 +140,13 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
             return cgroup.oomKilled();
           } catch {
             return false;
+          }
+        },
+        initDone: () => {
+          try {
+            cgroup.limitCpu();
+          } catch {
+            /* the environment is already gone */
           }
         },
         // bwrap reports a child killed by signal N as exit status 128+N.

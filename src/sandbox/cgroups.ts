@@ -17,6 +17,11 @@ export interface CgroupLimits {
 export interface EnvironmentCgroup {
   /** Put a process (and so everything it starts) in the cgroup. */
   join(pid: number): void;
+  /**
+   * Apply the CPU share for the memory size. Until then the environment may use every core: like
+   * Lambda's init boost, a 128 MB function does not start at 7% of a core.
+   */
+  limitCpu(): void;
   /** Peak memory of everything in the cgroup, in MB. */
   peakMemoryMB(): number;
   /** Whether the kernel's OOM killer has killed something in it. */
@@ -32,6 +37,8 @@ export interface CgroupManager {
   create(name: string, limits: CgroupLimits): EnvironmentCgroup;
   /** Remove cgroups left by an earlier server that crashed. */
   sweep(): void;
+  /** Remove every environment cgroup and the server's own parent (at shutdown). */
+  close(): Promise<void>;
 }
 
 const ROOT = '/sys/fs/cgroup';
@@ -79,6 +86,7 @@ function v1(prefix: string): CgroupManager {
     sweep: () => {
       for (const c of controllers) for (const d of listDirs(base[c])) removeCgroup(join(base[c], d));
     },
+    close: () => closeAll(controllers.map((c) => base[c])),
     create(name, { memoryMB }) {
       const dirs = Object.fromEntries(controllers.map((c) => [c, join(base[c], name)])) as Record<(typeof controllers)[number], string>;
       for (const c of controllers) mkdirSync(dirs[c]);
@@ -92,12 +100,12 @@ function v1(prefix: string): CgroupManager {
         /* not settable on every kernel */
       }
       write(join(dirs.cpu, 'cpu.cfs_period_us'), PERIOD_US);
-      write(join(dirs.cpu, 'cpu.cfs_quota_us'), cpuQuotaUs(memoryMB));
       write(join(dirs.pids, 'pids.max'), PIDS_MAX);
       return {
         join: (pid) => {
           for (const c of controllers) write(join(dirs[c], 'cgroup.procs'), pid);
         },
+        limitCpu: () => write(join(dirs.cpu, 'cpu.cfs_quota_us'), cpuQuotaUs(memoryMB)),
         peakMemoryMB: () => Math.ceil(Number(read(join(dirs.memory, 'memory.max_usage_in_bytes'))) / 1048576),
         oomKilled: () => Number(/oom_kill (\d+)/.exec(read(join(dirs.memory, 'memory.oom_control')))?.[1] ?? 0) > 0,
         destroy: () => {
@@ -129,6 +137,7 @@ function v2(prefix: string): CgroupManager {
     sweep: () => {
       for (const d of listDirs(base)) removeCgroup(join(base, d));
     },
+    close: () => closeAll([base]),
     create(name, { memoryMB }) {
       const dir = join(base, name);
       mkdirSync(dir);
@@ -138,10 +147,10 @@ function v2(prefix: string): CgroupManager {
       } catch {
         /* swap accounting off */
       }
-      write(join(dir, 'cpu.max'), `${cpuQuotaUs(memoryMB)} ${PERIOD_US}`);
       write(join(dir, 'pids.max'), PIDS_MAX);
       return {
         join: (pid) => write(join(dir, 'cgroup.procs'), pid),
+        limitCpu: () => write(join(dir, 'cpu.max'), `${cpuQuotaUs(memoryMB)} ${PERIOD_US}`),
         peakMemoryMB: () => {
           // memory.peak exists from Linux 5.19; before that the current usage is the best there is.
           const f = existsSync(join(dir, 'memory.peak')) ? 'memory.peak' : 'memory.current';
@@ -152,6 +161,23 @@ function v2(prefix: string): CgroupManager {
       };
     },
   };
+}
+
+/** Wait (up to 5 s) until every environment cgroup under the bases is gone, then remove the bases. */
+async function closeAll(bases: string[]): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const left = bases.flatMap((b) => listDirs(b).map((d) => join(b, d)));
+    if (left.length === 0) break;
+    for (const d of left) removeCgroup(d, 100);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  for (const b of bases) {
+    try {
+      rmdirSync(b);
+    } catch {
+      /* still busy: the next start's sweep takes care of it */
+    }
+  }
 }
 
 function listDirs(dir: string): string[] {

@@ -33,6 +33,8 @@ export interface Launched {
   oomKilled(): boolean;
   /** The exit as the runtime saw it: a sandbox wrapper reports a killed child as 128+signal. */
   decodeExit(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: NodeJS.Signals | null };
+  /** Init is over (the runtime asked for its first event): apply the steady-state CPU share. */
+  initDone(): void;
   /** Kill everything the environment started and release what the launcher made for it. */
   destroy(): void;
 }
@@ -46,6 +48,8 @@ export interface Launcher {
   /** Give back a reserved uid that was never launched. */
   releaseUid(uid: number): void;
   launch(spec: LaunchSpec): Launched;
+  /** Release what the launcher holds for all environments (after they are stopped). */
+  close(): Promise<void>;
 }
 
 

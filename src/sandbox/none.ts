@@ -16,6 +16,7 @@ export const noneLauncher: Launcher = {
   paths: (codeDir, runtimeDir) => ({ taskRoot: codeDir, runtimeDir }),
   reserveUid: () => undefined,
   releaseUid: () => undefined,
+  close: async () => undefined,
   launch(spec) {
     const tmp = mkdtempSync(join(tmpdir(), 'stratus-env-'));
     const proc = spawn(spec.argv[0]!, spec.argv.slice(1), {
@@ -37,6 +38,7 @@ export const noneLauncher: Launcher = {
         }
       },
       oomKilled: () => false,
+      initDone: () => undefined,
       decodeExit: (code, signal) => ({ code, signal }),
       destroy: () => {
         killGroup(proc.pid);
