@@ -23,3 +23,13 @@ describe('keep-alive', () => {
     assert.match(c.log, /Init Duration/);
   });
 });
+
+describe('--sandbox none', () => {
+  it('marks every environment as unsandboxed in its log', async () => {
+    const open = await startTestServer({ sandbox: 'none' });
+    await deploy(open.client, 'plain', { 'index.js': 'exports.handler = async () => process.cwd();' });
+    const r = await invoke(open.client, 'plain');
+    assert.match(r.log, /WARNING: this environment is not sandboxed \(the server runs with --sandbox none\)/);
+    assert.notEqual(r.json, '/var/task');
+  });
+});

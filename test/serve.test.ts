@@ -59,6 +59,20 @@ describe('stratus serve', () => {
     await s.exited;
   });
 
+  it('says loudly when functions are not sandboxed (--sandbox none), and names the sandbox otherwise', async () => {
+    const none = serve(['--port', '0', '--data-dir', tempDir(), '--sandbox', 'none']);
+    await none.ready;
+    assert.match(none.output(), /Sandbox: none: functions run as plain processes/);
+    assert.match(none.output(), /WARNING: functions are NOT sandboxed \(--sandbox none\)/);
+    none.child.kill('SIGTERM');
+    await none.exited;
+    const real = serve(['--port', '0', '--data-dir', tempDir()]);
+    await real.ready;
+    assert.match(real.output(), /Sandbox: bubblewrap \(pid, mount, ipc, uts namespaces; a uid per environment, no capabilities\) \+ cgroup v[12]/);
+    real.child.kill('SIGTERM');
+    await real.exited;
+  });
+
   it('takes its settings from STRATUS_* variables, and refuses bad ones with a clear message', async () => {
     const dataDir = tempDir();
     const s = serve([], { STRATUS_PORT: '0', STRATUS_DATA_DIR: dataDir, STRATUS_REGION: 'eu-west-2' });
