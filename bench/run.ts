@@ -25,6 +25,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const COLD = Number(process.env.BENCH_COLD ?? 20);
 const BODY = '{"name":"bench"}';
+const WARM_MEMORY = 1769;
 // The python3.x id this host runs (the system interpreter's version).
 const PYTHON = Object.keys(loadConfig({}, {}).runtimes).find((r) => r.startsWith('python')) as Runtime;
 const ROLE = 'arn:aws:iam::000000000000:role/bench';
@@ -72,16 +73,29 @@ async function main(): Promise<void> {
   console.log('floor: one keep-alive HTTP hop to a second process');
   results.hop = await floor('hop.mjs');
 
+  for (const sandbox of ['bubblewrap', 'none'] as const) {
+    const r = await measureStratus(sandbox);
+    results[sandbox === 'none' ? 'stratusNone' : 'stratusInvoke'] = r.warm;
+    (results.cold ??= {} as Record<string, unknown>) as Record<string, unknown>;
+    (results.cold as Record<string, unknown>)[sandbox] = r.cold;
+  }
+  write(results);
+}
+
+/** One Stratus server with the given sandbox: warm invoke under wrk, then cold starts. */
+async function measureStratus(sandbox: 'bubblewrap' | 'none'): Promise<{ warm: Record<string, LoadResult>; cold: Record<string, unknown> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'stratus-bench-data-'));
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
-  const { proc, match } = await startProcess(process.execPath, [join(ROOT, 'bin/stratus'), 'serve', '--port', '0', '--data-dir', dataDir], /listening on (http:\/\/[\d.:]+)/, env);
+  const { proc, match } = await startProcess(process.execPath, [join(ROOT, 'bin/stratus'), 'serve', '--port', '0', '--data-dir', dataDir, '--sandbox', sandbox], /listening on (http:\/\/[\d.:]+)/, env);
   try {
     const url = match[1]!;
     const keys = readCredentialsFile(join(dataDir, 'credentials'))!;
     const client = new LambdaClient({ endpoint: url, region: 'us-east-1', credentials: keys });
     const hello = await zipOf({ 'index.mjs': readFileSync(join(ROOT, 'bench/floors/handler.mjs'), 'utf8') });
-    await client.send(new CreateFunctionCommand({ FunctionName: 'bench-hello', Role: ROLE, Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: hello } }));
+    // 1,769 MB = one full vCPU in the sandbox, like the floors' single process; a 128 MB function
+    // gets ~7% of a core, as on Lambda, which caps one environment at a few dozen invokes a second.
+    await client.send(new CreateFunctionCommand({ FunctionName: 'bench-hello', Role: ROLE, Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: hello }, MemorySize: WARM_MEMORY }));
     await waitUntilFunctionActiveV2({ client, maxWaitTime: 10 }, { FunctionName: 'bench-hello' });
     await client.send(new InvokeCommand({ FunctionName: 'bench-hello', Payload: BODY }));
 
@@ -97,9 +111,10 @@ async function main(): Promise<void> {
       delete h['content-length'];
       return h;
     };
-    console.log('stratus: Invoke API (SigV4-signed), warm');
-    results.stratusInvoke = await load(u.toString(), sign);
+    console.log(`stratus (--sandbox ${sandbox}): Invoke API (SigV4-signed), warm`);
+    const warm = await load(u.toString(), sign);
 
+    const cold: Record<string, unknown> = {};
     for (const [label, runtime, files, handler] of [
       ['node', 'nodejs20.x', { 'index.mjs': 'export const handler = async () => "hi";' }, 'index.handler'],
       ['python', PYTHON, { 'app.py': 'def handler(e, c):\n    return "hi"\n' }, 'app.handler'],
@@ -118,15 +133,14 @@ async function main(): Promise<void> {
         if (m) init.push(Number(m[1]));
       }
       const stats = { e2eP50: percentile(e2e, 50), e2eP90: percentile(e2e, 90), initP50: percentile(init, 50), initP90: percentile(init, 90), n: e2e.length };
-      (results.cold ??= {} as Record<string, unknown>) as Record<string, unknown>;
-      (results.cold as Record<string, unknown>)[label] = stats;
-      console.log(`cold start ${label}: first invoke p50 ${stats.e2eP50.toFixed(1)} ms / p90 ${stats.e2eP90.toFixed(1)} ms; Init Duration p50 ${stats.initP50.toFixed(1)} / p90 ${stats.initP90.toFixed(1)} ms`);
+      cold[label] = stats;
+      console.log(`  cold start ${label}: first invoke p50 ${stats.e2eP50.toFixed(1)} ms / p90 ${stats.e2eP90.toFixed(1)} ms; Init Duration p50 ${stats.initP50.toFixed(1)} / p90 ${stats.initP90.toFixed(1)} ms`);
     }
+    return { warm, cold };
   } finally {
     await stop(proc);
     rmSync(dataDir, { recursive: true, force: true });
   }
-  write(results);
 }
 
 function write(r: Record<string, any>): void {
@@ -139,7 +153,8 @@ function write(r: Record<string, any>): void {
   const md = `# Benchmarks
 
 Run with \`npm run bench\` on ${r.date} (${r.machine.cpus} cores, ${r.machine.cpu}, ${r.machine.memGB} GB, Node ${r.machine.node}).
-Method: ${r.method}. The load generator shares the machine's cores; figures vary ±15% run to run, so
+Method: ${r.method}. The warm-invoke function has 1,769 MB (one full vCPU in the sandbox, as
+on Lambda; the floors run on a full core too). The load generator shares the machine's cores; figures vary ±15% run to run, so
 compare within one run, as ratios.
 
 ## Warm invoke, hello-world Node handler
@@ -148,17 +163,19 @@ compare within one run, as ratios.
 |---|---|---|---|---|
 ${row('floor: handler inline in node:http', r.inline)}
 ${row('floor: one keep-alive HTTP hop to a second process', r.hop)}
-${row('Stratus Invoke API (SigV4, sandbox none)', r.stratusInvoke)}
+${row('Stratus Invoke API (SigV4, bubblewrap sandbox)', r.stratusInvoke)}
+${row('Stratus Invoke API (SigV4, --sandbox none)', r.stratusNone)}
 
 Stratus adds **${over} ms** at p50 (c=1) over calling the handler inline; throughput at c=1 is
 ${(r.stratusInvoke.c1.rps / r.inline.c1.rps * 100).toFixed(0)}% of the inline floor and ${(r.stratusInvoke.c1.rps / r.hop.c1.rps * 100).toFixed(0)}% of the one-hop floor.
 
 ## Cold start (first invoke of a new function, no pre-warming)
 
-| runtime | CreateFunction → first response p50 / p90 ms | REPORT Init Duration p50 / p90 ms |
+| runtime, sandbox | CreateFunction → first response p50 / p90 ms | REPORT Init Duration p50 / p90 ms |
 |---|---|---|
-| Node.js 20 | ${r.cold.node.e2eP50.toFixed(1)} / ${r.cold.node.e2eP90.toFixed(1)} | ${r.cold.node.initP50.toFixed(1)} / ${r.cold.node.initP90.toFixed(1)} |
-| Python 3 | ${r.cold.python.e2eP50.toFixed(1)} / ${r.cold.python.e2eP90.toFixed(1)} | ${r.cold.python.initP50.toFixed(1)} / ${r.cold.python.initP90.toFixed(1)} |
+${['bubblewrap', 'none'].flatMap((sb) => ['node', 'python'].map((rt) => { const c = r.cold[sb][rt]; return `| ${rt === 'node' ? 'Node.js 20' : 'Python 3'}, ${sb} | ${c.e2eP50.toFixed(1)} / ${c.e2eP90.toFixed(1)} | ${c.initP50.toFixed(1)} / ${c.initP90.toFixed(1)} |`; })).join('\n')}
+
+The sandbox (bubblewrap + cgroup) adds ${(r.cold.bubblewrap.node.e2eP50 - r.cold.none.node.e2eP50).toFixed(1)} ms (Node) and ${(r.cold.bubblewrap.python.e2eP50 - r.cold.none.python.e2eP50).toFixed(1)} ms (Python) to the first invoke at p50, and ${(r.stratusInvoke.c1.p50 - r.stratusNone.c1.p50).toFixed(2)} ms to a warm invoke's p50 (c=1).
 
 For reference (not measured here): AWS Lambda Node.js 20 Init Duration ~142 ms, Python 3.13 ~102 ms
 (maxday/lambda-perf, see ../shared/reference/baselines.md).

@@ -24,12 +24,31 @@ describe('keep-alive', () => {
   });
 });
 
+const BOOT = `#!/bin/sh
+API="http://\${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  H="$(mktemp)"; curl -sS -D "$H" -o /dev/null "$API/invocation/next"
+  ID="$(grep -i '^lambda-runtime-aws-request-id:' "$H" | tr -d '[:space:]' | cut -d: -f2)"
+  curl -sS -X POST "$API/invocation/$ID/response" -d '"sh"' -o /dev/null
+done
+`;
+
 describe('--sandbox none', () => {
   it('marks every environment as unsandboxed in its log', async () => {
     const open = await startTestServer({ sandbox: 'none' });
     await deploy(open.client, 'plain', { 'index.js': 'exports.handler = async () => process.cwd();' });
     const r = await invoke(open.client, 'plain');
+    assert.equal(r.error, undefined, r.text);
     assert.match(r.log, /WARNING: this environment is not sandboxed \(the server runs with --sandbox none\)/);
-    assert.notEqual(r.json, '/var/task');
+    // Without a sandbox the code runs where it is unpacked, not at /var/task.
+    assert.ok(r.json.startsWith(open.dataDir), r.json);
+    for (const [name, files, runtime, handler] of [
+      ['plain-py', { 'app.py': 'import os\ndef handler(e, c):\n    return os.getcwd()\n' }, Object.keys(open.config.runtimes).find((k) => k.startsWith('python')), 'app.handler'],
+      ['plain-sh', { bootstrap: { content: BOOT, mode: 0o100755 } }, 'provided.al2023', 'x'],
+    ] as const) {
+      await deploy(open.client, name, files as never, { Runtime: runtime, Handler: handler });
+      const out = await invoke(open.client, name);
+      assert.equal(out.error, undefined, `${name}: ${out.text}`);
+    }
   });
 });

@@ -95,11 +95,11 @@ export class Environment {
     this.state = 'initializing';
     this.initStartedAt = this.deps.clock.monotonic();
     const c = this.config;
-    const paths = this.deps.launcher.paths(this.codeDir, '');
+    const paths = (hostRuntimeDir: string) => this.deps.launcher.paths(this.codeDir, hostRuntimeDir);
     const launch = runtimeLaunch(this.runtime, paths, this.codeDir);
     if (!launch) {
       this.line(`INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint`);
-      return this.finish(platformError('Runtime.InvalidEntrypoint', `RequestId: ${this.pending!.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths.taskRoot}/bootstrap /opt/bootstrap]`), 'Unhandled', true);
+      return this.finish(platformError('Runtime.InvalidEntrypoint', `RequestId: ${this.pending!.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths('').taskRoot}/bootstrap /opt/bootstrap]`), 'Unhandled', true);
     }
     this.api = new RuntimeApi(
       {
@@ -150,7 +150,7 @@ export class Environment {
       if (uid !== undefined) this.deps.launcher.releaseUid(uid);
       return;
     }
-    const paths = this.deps.launcher.paths(this.codeDir, launch.runtimeDir);
+    const paths = this.deps.launcher.paths(this.codeDir, launch.hostRuntimeDir ?? '');
     const env = buildEnvironment(this.config, this.runtime, {
       region: this.deps.region,
       runtimeApi,

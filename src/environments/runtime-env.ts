@@ -27,30 +27,32 @@ export interface RuntimeLaunch {
   hostRuntimeDir?: string;
 }
 
-/** The command that starts this runtime, or undefined when a custom runtime has no executable bootstrap. */
-export function runtimeLaunch(runtime: RuntimeCommand, paths: EnvironmentPaths, codeDir: string): RuntimeLaunch | undefined {
+/**
+ * The command that starts this runtime, or undefined when a custom runtime has no executable
+ * bootstrap. `paths` says where the code and a runtime client directory appear inside the
+ * environment (a sandbox mounts them at /var/task and /var/runtime; without one they stay put).
+ */
+export function runtimeLaunch(runtime: RuntimeCommand, paths: (hostRuntimeDir: string) => EnvironmentPaths, codeDir: string): RuntimeLaunch | undefined {
   switch (runtime.kind) {
-    case 'nodejs':
+    case 'nodejs': {
       // Lambda's Node runtime also passes V8 heap flags (--max-old-space-size, --max-semi-space-size,
       // --expose-gc) sized to the memory; on Node 20 any V8 flag costs ~25 ms of start-up here
       // (measured: 61-67 ms without, 92 ms with, spawn to first /next), so the memory limit is left
       // to the sandbox's cgroup instead.
-      return {
-        argv: [runtime.interpreter!, '--max-http-header-size=81920', join(paths.runtimeDir, basename(NODE_BOOTSTRAP))],
-        runtimeDir: paths.runtimeDir,
-        hostRuntimeDir: dirname(NODE_BOOTSTRAP),
-      };
-    case 'python':
+      const p = paths(dirname(NODE_BOOTSTRAP));
+      return { argv: [runtime.interpreter!, '--max-http-header-size=81920', join(p.runtimeDir, basename(NODE_BOOTSTRAP))], runtimeDir: p.runtimeDir, hostRuntimeDir: dirname(NODE_BOOTSTRAP) };
+    }
+    case 'python': {
       // -S: no host site-packages leak into functions (and a faster start); -B: no .pyc files
       // written into the read-only, shared code directory. The bootstrap line-buffers stdout itself.
-      return {
-        argv: [runtime.interpreter!, '-S', '-B', join(paths.runtimeDir, basename(PYTHON_BOOTSTRAP))],
-        runtimeDir: paths.runtimeDir,
-        hostRuntimeDir: dirname(PYTHON_BOOTSTRAP),
-      };
-    case 'provided':
+      const p = paths(dirname(PYTHON_BOOTSTRAP));
+      return { argv: [runtime.interpreter!, '-S', '-B', join(p.runtimeDir, basename(PYTHON_BOOTSTRAP))], runtimeDir: p.runtimeDir, hostRuntimeDir: dirname(PYTHON_BOOTSTRAP) };
+    }
+    case 'provided': {
       // /var/task/bootstrap first, then /opt/bootstrap (layers arrive with their own issue).
-      return isExecutable(join(codeDir, 'bootstrap')) ? { argv: [join(paths.taskRoot, 'bootstrap')], runtimeDir: paths.runtimeDir } : undefined;
+      const p = paths('');
+      return isExecutable(join(codeDir, 'bootstrap')) ? { argv: [join(p.taskRoot, 'bootstrap')], runtimeDir: p.runtimeDir } : undefined;
+    }
   }
 }
 
