@@ -34,6 +34,25 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export class FunctionService {
   /** Mutations run one at a time, so code garbage collection never races an upload of the same package. */
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Functions as last read from the store. Every invoke resolves its function, so this keeps a
+   * SQLite read and a JSON parse off the invoke path; this service makes every change, and drops
+   * the entry when it does.
+   */
+  private readonly cache = new Map<string, StoredFunction>();
+
+  private stored(name: string): StoredFunction | undefined {
+    let fn = this.cache.get(name);
+    if (!fn) {
+      fn = this.deps.store.getFunction(name);
+      if (fn) this.cache.set(name, fn);
+    }
+    return fn;
+  }
+
+  private changed(name: string): void {
+    this.cache.delete(name);
+  }
 
   constructor(private readonly deps: FunctionServiceDeps) {}
 
@@ -68,7 +87,7 @@ export class FunctionService {
 
   /** The stored function a reference names, or AWS's not-found error (qualified as given). */
   get(ref: FunctionRef): StoredFunction {
-    const fn = this.deps.store.getFunction(ref.name);
+    const fn = this.stored(ref.name);
     // Only $LATEST exists until versions are published (the versions issue).
     if (!fn || (ref.qualifier !== undefined && ref.qualifier !== '$LATEST')) throw functionNotFound(this.arn(ref.name, ref.qualifier));
     return fn;
@@ -119,6 +138,7 @@ export class FunctionService {
         passthrough: input.passthrough ?? {},
       };
       if (!this.deps.store.createFunction(config, tags)) throw functionExists(ref.name);
+      this.changed(ref.name);
       this.settle(config.name);
       return config;
     });
@@ -134,6 +154,7 @@ export class FunctionService {
       if (body.DryRun === true) return { ...current, codeSha256: pkg.sha256, codeSize: pkg.size };
       const next: FunctionConfig = { ...current, codeSha256: pkg.sha256, codeSize: pkg.size, ...this.touched() };
       this.deps.store.putConfig(next);
+      this.changed(next.name);
       this.settle(next.name);
       await collectGarbage(this.deps.store, this.deps.code);
       return next;
@@ -153,6 +174,7 @@ export class FunctionService {
         ...this.touched(),
       };
       this.deps.store.putConfig(next);
+      this.changed(next.name);
       this.settle(next.name);
       return next;
     });
@@ -163,6 +185,7 @@ export class FunctionService {
     return this.serial(async () => {
       this.get(ref);
       this.deps.store.deleteFunction(ref.name);
+      this.changed(ref.name);
       this.deps.onChange?.(ref.name);
       await collectGarbage(this.deps.store, this.deps.code);
     });
@@ -182,6 +205,7 @@ export class FunctionService {
     const merged = { ...fn.tags, ...parseTags(tags) };
     if (Object.keys(merged).length > LIMITS.tags) throw invalidParameter('Number of tags exceeds resource tag limit.');
     this.deps.store.setTags(name, merged);
+    this.changed(name);
   }
 
   untag(arn: string, keys: string[]): void {
@@ -190,6 +214,7 @@ export class FunctionService {
     const tags = { ...fn.tags };
     for (const k of keys) delete tags[k];
     this.deps.store.setTags(name, tags);
+    this.changed(name);
   }
 
   listTags(arn: string): Record<string, string> {
@@ -218,6 +243,7 @@ export class FunctionService {
       const fn = this.deps.store.getFunction(name);
       if (!fn) return;
       this.deps.store.putConfig({ ...fn.config, state: 'Active', lastUpdateStatus: 'Successful' });
+      this.changed(name);
       this.deps.onChange?.(name);
     });
   }
