@@ -52,6 +52,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
   try {
     const store = openSqliteStore(join(config.dataDir, 'stratus.db'));
     const code = new CodeStore(config.dataDir);
+    await code.sweepTemporaries();
     await collectGarbage(store, code);
     const account = { region: config.region, accountId: config.accountId };
     const { keys, created } = config.rootAccessKeyId

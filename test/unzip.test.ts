@@ -6,7 +6,8 @@ import { buffer } from 'node:stream/consumers';
 import { after, before, describe, test } from 'node:test';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
-import { extractZip, removeTree, UnzipError, type UnzipFailure } from '../src/control/unzip.js';
+import { extractZip, UnzipError, type UnzipFailure } from '../src/control/unzip.js';
+import { removeTree } from '../src/shared/fs.js';
 import { craftZip, dir, file, HOST_MSDOS, link } from './helpers/zipcraft.js';
 
 const MB = 1024 * 1024;

@@ -9,12 +9,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { removeTree } from '../shared/fs.js';
 
 export type UnzipFailure = 'invalid' | 'too-large';
 
@@ -132,24 +133,6 @@ export async function extractZip(zip: Buffer, destDir: string, opts: ExtractOpti
     throw err;
   } finally {
     zipfile.close();
-  }
-}
-
-/** Remove an unpacked tree; its directories are read-only, so make them writable first. */
-export async function removeTree(dir: string): Promise<void> {
-  try {
-    await makeDirsWritable(dir);
-  } catch (err) {
-    if (!hasCode(err, 'ENOENT')) throw err;
-  }
-  await rm(dir, { recursive: true, force: true });
-}
-
-async function makeDirsWritable(dir: string): Promise<void> {
-  if (!(await lstat(dir)).isDirectory()) return;
-  await chmod(dir, 0o700);
-  for (const ent of await readdir(dir, { withFileTypes: true })) {
-    if (ent.isDirectory()) await makeDirsWritable(path.join(dir, ent.name));
   }
 }
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeTree } from '../store/blobs.js';
+import { removeTree } from '../shared/fs.js';
 import { killGroup, type Launcher } from './launcher.js';
 
 export const noneLauncher: Launcher = {
@@ -42,7 +42,7 @@ export const noneLauncher: Launcher = {
       decodeExit: (code, signal) => ({ code, signal }),
       destroy: () => {
         killGroup(proc.pid);
-        removeTree(tmp);
+        removeTree(tmp).catch(() => undefined);
       },
     };
   },

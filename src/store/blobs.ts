@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeTree } from '../shared/fs.js';
 import { hex } from '../shared/ids.js';
 
 /**
@@ -20,7 +21,6 @@ export class CodeStore {
     // tree. Without a sandbox, code dirs may sit inside a project with "type": "module" (the
     // default ./.stratus does); this empty one stops the search at the code store.
     writeFileSync(join(this.dir, 'package.json'), '{}\n');
-    this.sweepTemporaries();
   }
 
   static sha256(buf: Buffer): string {
@@ -48,12 +48,13 @@ export class CodeStore {
   /** Remove a package's zip and unpacked tree (they are read-only, so make them writable first). */
   async remove(sha: string): Promise<void> {
     await rm(this.zipPath(sha), { force: true });
-    removeTree(this.codeDir(sha));
+    await removeTree(this.codeDir(sha));
   }
 
-  private sweepTemporaries(): void {
+  /** Remove what a crash left half-written (call once at start, before serving). */
+  async sweepTemporaries(): Promise<void> {
     for (const name of readdirSync(this.dir)) {
-      if (name.includes('.tmp-')) removeTree(join(this.dir, name));
+      if (name.includes('.tmp-')) await removeTree(join(this.dir, name));
     }
   }
 }
@@ -65,21 +66,4 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Remove a tree that may be read-only (unpacked code is 0555): as root rm just works; otherwise chmod first. */
-export function removeTree(path: string): void {
-  try {
-    rmSync(path, { recursive: true, force: true });
-  } catch {
-    makeWritable(path);
-    rmSync(path, { recursive: true, force: true });
-  }
-}
-
-function makeWritable(path: string): void {
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  if (!st?.isDirectory()) return;
-  chmodSync(path, 0o755);
-  for (const name of readdirSync(path)) makeWritable(join(path, name));
 }
