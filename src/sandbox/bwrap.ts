@@ -5,10 +5,12 @@
  * its code at /var/task, the runtime client at /var/runtime, a private /tmp bounded by
  * EphemeralStorage, a minimal /dev and its own /proc. See docs/isolation.md.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { CgroupManager } from './cgroups.js';
+import type { Readable, Writable } from 'node:stream';
+import { hex } from '../shared/ids.js';
+import type { CgroupManager, EnvironmentCgroup } from './cgroups.js';
 import { killGroup, type Launcher } from './launcher.js';
 
 /**
@@ -32,6 +34,70 @@ export interface BwrapOptions {
   cgroups: CgroupManager;
   /** Where the generated /etc/passwd and /etc/group live. */
   stateDir: string;
+  /** How many pre-attached cgroup slots to keep ready (0 turns the fast path off). */
+  slots?: number;
+}
+
+/**
+ * A holder waits in its cgroup for the command to run: it reads, NUL-separated, the number of
+ * environment variables, the variables, then the command, and execs it in place (same pid, same
+ * cgroup, so the exit status is the command's). Perl is part of every Debian system (perl-base).
+ */
+const HOLDER = 'local $/; my @p = split /\\0/, scalar(<STDIN>) // "", -1; my $n = shift @p; %ENV = (); for (1 .. $n) { my ($k, $v) = split /=/, shift(@p), 2; $ENV{$k} = $v; } exec { $p[0] } @p or exit 127;';
+const PERL = '/usr/bin/perl';
+
+interface Slot {
+  proc: ChildProcess;
+  cgroup: EnvironmentCgroup;
+  exec(env: Record<string, string>, argv: string[]): void;
+  discard(): void;
+}
+
+/** Slots ready for the next environments, refilled in the background as they are used. */
+class Slots {
+  private ready: Slot[] = [];
+  private pending = 0;
+  private closed = false;
+  private failures = 0;
+
+  constructor(private readonly target: number, private readonly make: () => Promise<Slot>) {
+    this.refill();
+  }
+
+  take(): Slot | undefined {
+    const slot = this.ready.shift();
+    this.refill();
+    return slot;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const s of this.ready) s.discard();
+    this.ready = [];
+  }
+
+  private refill(): void {
+    // After repeated failures (no perl, cgroups refusing) stop trying: the slow path still works.
+    while (!this.closed && this.failures < 3 && this.ready.length + this.pending < this.target) {
+      this.pending++;
+      this.make().then(
+        (slot) => {
+          this.pending--;
+          if (this.closed) return slot.discard();
+          this.ready.push(slot);
+          // A holder that dies while waiting is no use.
+          slot.proc.once('exit', () => {
+            const i = this.ready.indexOf(slot);
+            if (i !== -1) this.ready.splice(i, 1), slot.cgroup.destroy();
+          });
+        },
+        () => {
+          this.pending--;
+          this.failures++;
+        },
+      );
+    }
+  }
 }
 
 /** Find the tools a sandbox needs; throws a readable reason when one is missing. */
@@ -54,6 +120,29 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
   const freeUids: number[] = Array.from({ length: UID_COUNT }, (_, i) => UID_BASE + UID_COUNT - 1 - i);
   opts.cgroups.sweep();
 
+  const slots = new Slots(existsSync(PERL) ? (opts.slots ?? 2) : 0, async () => {
+    const cgroup = opts.cgroups.create(`slot-${hex(8)}`);
+    const proc = spawn(PERL, ['-e', HOLDER], { env: {}, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    proc.stdin!.on('error', () => undefined);
+    const discard = () => {
+      killGroup(proc.pid);
+      cgroup.destroy();
+    };
+    try {
+      if (!proc.pid) throw new Error('could not start a slot holder');
+      await cgroup.join(proc.pid);
+    } catch (err) {
+      discard();
+      throw err;
+    }
+    return {
+      proc,
+      cgroup,
+      exec: (env, argv) => proc.stdin!.end([String(Object.keys(env).length), ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv].join('\0')),
+      discard,
+    };
+  });
+
   // The fixed part of every command line: the root file system, mirrored from the host's layout.
   const base: string[] = ['--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--share-net'];
   base.push('--ro-bind', '/usr', '/usr');
@@ -71,7 +160,10 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
     name: 'bubblewrap',
     describe: () => `bubblewrap (pid, mount, ipc, uts namespaces; a uid per environment, no capabilities) + ${opts.cgroups.describe()}`,
     paths: () => ({ taskRoot: '/var/task', runtimeDir: '/var/runtime' }),
-    close: () => opts.cgroups.close(),
+    close: () => {
+      slots.close();
+      return opts.cgroups.close();
+    },
     reserveUid: () => {
       const uid = freeUids.pop();
       if (uid === undefined) throw new Error(`all ${UID_COUNT} sandbox uids are in use: too many live environments`);
@@ -100,32 +192,41 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
       else args.push('--dir', '/var/runtime');
       args.push('--perms', '1777', '--size', String(spec.ephemeralMB * 1024 * 1024), '--tmpfs', '/tmp');
       args.push('--hostname', hostnameFor(spec.name), '--chdir', '/var/task');
-      // bwrap reports the sandbox's first process on fd 4 and then waits on fd 3: it goes into its
-      // cgroup before it runs anything, so nothing runs outside the limits.
-      args.push('--info-fd', '4', '--block-fd', '3');
-      args.push('--', opts.setpriv, `--reuid=${uid}`, `--regid=${SANDBOX_GID}`, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--', ...spec.argv);
+      const tail = ['--', opts.setpriv, `--reuid=${uid}`, `--regid=${SANDBOX_GID}`, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--', ...spec.argv];
 
-      const cgroup = opts.cgroups.create(`env-${spec.name}`, { memoryMB: spec.memoryMB });
-      const proc = spawn(opts.bwrap, args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], detached: true });
-      const gate = proc.stdio[3] as import('node:stream').Writable;
-      const info = proc.stdio[4] as import('node:stream').Readable;
-      // bwrap closes its ends once it has used them; resets there are expected.
-      gate.on('error', () => undefined);
-      info.on('error', () => undefined);
-      let text = '';
-      info.setEncoding('utf8');
-      info.on('data', (chunk: string) => {
-        text += chunk;
-        const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
-        if (!m || gate.writableEnded) return;
-        try {
-          cgroup.join(Number(m[1]));
-          gate.end('go');
-        } catch {
+      // Fast path: a slot whose holder process already sits in its own cgroup execs bubblewrap
+      // in place, so everything it starts is born inside the cgroup with no attach to wait for.
+      const slot = slots.take();
+      let proc: ChildProcess;
+      let cgroup: EnvironmentCgroup;
+      if (slot) {
+        cgroup = slot.cgroup;
+        cgroup.configure({ memoryMB: spec.memoryMB });
+        proc = slot.proc;
+        slot.exec(spec.env, [opts.bwrap, ...args, ...tail]);
+      } else {
+        // Slow path (no slot ready): bwrap reports the sandbox's first process on fd 4 and waits
+        // on fd 3 until that process is in its cgroup, so nothing runs outside the limits.
+        cgroup = opts.cgroups.create(`env-${spec.name}`);
+        cgroup.configure({ memoryMB: spec.memoryMB });
+        proc = spawn(opts.bwrap, [...args, '--info-fd', '4', '--block-fd', '3', ...tail], { env: spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], detached: true });
+        const gate = proc.stdio[3] as Writable;
+        const info = proc.stdio[4] as Readable;
+        // bwrap closes its ends once it has used them; resets there are expected.
+        gate.on('error', () => undefined);
+        info.on('error', () => undefined);
+        let text = '';
+        let joining = false;
+        info.setEncoding('utf8');
+        info.on('data', (chunk: string) => {
+          text += chunk;
+          const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
+          if (!m || joining) return;
+          joining = true;
           // Without its cgroup the environment must not run: kill it (reported as an exit).
-          killGroup(proc.pid);
-        }
-      });
+          cgroup.join(Number(m[1])).then(() => gate.end('go'), () => killGroup(proc.pid));
+        });
+      }
       return {
         proc,
         peakMemoryMB: () => {

@@ -5,6 +5,7 @@
  * (v1 controllers under /sys/fs/cgroup/<controller>), detected at start.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,8 +16,14 @@ export interface CgroupLimits {
 }
 
 export interface EnvironmentCgroup {
-  /** Put a process (and so everything it starts) in the cgroup. */
-  join(pid: number): void;
+  /**
+   * Put a process (and so everything it starts later) in the cgroup. Asynchronous: on cgroup v1
+   * the kernel makes this write wait for an RCU grace period (~8-10 ms here), which must not
+   * block the server's event loop.
+   */
+  join(pid: number): Promise<void>;
+  /** Set the memory limit (and the CPU share limitCpu applies); may be called after join. */
+  configure(limits: CgroupLimits): void;
   /**
    * Apply the CPU share for the memory size. Until then the environment may use every core: like
    * Lambda's init boost, a 128 MB function does not start at 7% of a core.
@@ -34,7 +41,7 @@ export interface CgroupManager {
   version: CgroupVersion;
   /** Human-readable: which hierarchy and where. */
   describe(): string;
-  create(name: string, limits: CgroupLimits): EnvironmentCgroup;
+  create(name: string): EnvironmentCgroup;
   /** Remove cgroups left by an earlier server that crashed. */
   sweep(): void;
   /** Remove every environment cgroup and the server's own parent (at shutdown). */
@@ -87,13 +94,9 @@ function v1(prefix: string): CgroupManager {
       for (const c of controllers) for (const d of listDirs(base[c])) removeCgroup(join(base[c], d));
     },
     close: () => closeAll(controllers.map((c) => base[c])),
-    create(name, { memoryMB }) {
+    create(name) {
       const dirs = Object.fromEntries(controllers.map((c) => [c, join(base[c], name)])) as Record<(typeof controllers)[number], string>;
       for (const c of controllers) mkdirSync(dirs[c]);
-      const bytes = memoryMB * 1024 * 1024;
-      write(join(dirs.memory, 'memory.limit_in_bytes'), bytes);
-      // No swapping past the limit: the function gets exactly MemorySize.
-      if (hasSwapLimit) write(join(dirs.memory, 'memory.memsw.limit_in_bytes'), bytes);
       try {
         write(join(dirs.memory, 'memory.swappiness'), 0);
       } catch {
@@ -101,9 +104,19 @@ function v1(prefix: string): CgroupManager {
       }
       write(join(dirs.cpu, 'cpu.cfs_period_us'), PERIOD_US);
       write(join(dirs.pids, 'pids.max'), PIDS_MAX);
+      let memoryMB = 0;
       return {
-        join: (pid) => {
-          for (const c of controllers) write(join(dirs[c], 'cgroup.procs'), pid);
+        join: async (pid) => {
+          for (const c of controllers) await writeFile(join(dirs[c], 'cgroup.procs'), String(pid));
+        },
+        configure: (limits) => {
+          memoryMB = limits.memoryMB;
+          const bytes = memoryMB * 1024 * 1024;
+          write(join(dirs.memory, 'memory.limit_in_bytes'), bytes);
+          // No swapping past the limit: the function gets exactly MemorySize.
+          if (hasSwapLimit) write(join(dirs.memory, 'memory.memsw.limit_in_bytes'), bytes);
+          // The peak counts from here, not from whatever waited in the cgroup before.
+          write(join(dirs.memory, 'memory.max_usage_in_bytes'), 0);
         },
         limitCpu: () => write(join(dirs.cpu, 'cpu.cfs_quota_us'), cpuQuotaUs(memoryMB)),
         peakMemoryMB: () => Math.ceil(Number(read(join(dirs.memory, 'memory.max_usage_in_bytes'))) / 1048576),
@@ -138,18 +151,22 @@ function v2(prefix: string): CgroupManager {
       for (const d of listDirs(base)) removeCgroup(join(base, d));
     },
     close: () => closeAll([base]),
-    create(name, { memoryMB }) {
+    create(name) {
       const dir = join(base, name);
       mkdirSync(dir);
-      write(join(dir, 'memory.max'), memoryMB * 1024 * 1024);
       try {
         write(join(dir, 'memory.swap.max'), 0);
       } catch {
         /* swap accounting off */
       }
       write(join(dir, 'pids.max'), PIDS_MAX);
+      let memoryMB = 0;
       return {
-        join: (pid) => write(join(dir, 'cgroup.procs'), pid),
+        join: (pid) => writeFile(join(dir, 'cgroup.procs'), String(pid)),
+        configure: (limits) => {
+          memoryMB = limits.memoryMB;
+          write(join(dir, 'memory.max'), memoryMB * 1024 * 1024);
+        },
         limitCpu: () => write(join(dir, 'cpu.max'), `${cpuQuotaUs(memoryMB)} ${PERIOD_US}`),
         peakMemoryMB: () => {
           // memory.peak exists from Linux 5.19; before that the current usage is the best there is.
