@@ -59,7 +59,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ? { keys: { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey! }, created: false }
       : loadOrCreateRootKeys(config.dataDir);
 
-    const logs = new LogSink(store, clock);
+    const logs = new LogSink(store);
     const launcher = chooseLauncher(config.sandbox, join(config.dataDir, 'sandbox'));
     const pool = new EnvironmentPool({
       clock,

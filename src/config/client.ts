@@ -11,8 +11,6 @@ export interface ClientConfig {
   json: boolean;
 }
 
-export const CLIENT_FLAGS = ['endpoint', 'region', 'data-dir', 'access-key-id', 'secret-access-key'] as const;
-
 export function loadClientConfig(flags: Record<string, string | string[] | boolean | undefined>, env: Record<string, string | undefined>): ClientConfig {
   const s = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
   const dataDir = resolve(s('data-dir') ?? env.STRATUS_DATA_DIR ?? '.stratus');

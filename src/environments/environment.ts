@@ -45,6 +45,8 @@ export class Environment {
   private pending?: Pending;
   private initStartedAt = 0;
   private initDurationMs?: number;
+  /** Whether an invocation has already carried this environment's Init Duration. */
+  private reportedInit = false;
   /** Lines logged while no invocation was running (init output): they go with the next invocation's tail. */
   private orphanLines: string[] = [];
   private stdoutRest = '';
@@ -99,7 +101,7 @@ export class Environment {
     const launch = runtimeLaunch(this.runtime, paths, this.codeDir);
     if (!launch) {
       this.line(`INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint`);
-      return this.finish(platformError('Runtime.InvalidEntrypoint', `RequestId: ${this.pending!.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths('').taskRoot}/bootstrap /opt/bootstrap]`), 'Unhandled', true);
+      return this.fail('Runtime.InvalidEntrypoint', `RequestId: ${this.pending!.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths('').taskRoot}/bootstrap /opt/bootstrap]`);
     }
     this.api = new RuntimeApi(
       {
@@ -136,12 +138,12 @@ export class Environment {
     try {
       uid = this.deps.launcher.reserveUid();
     } catch (err) {
-      return this.finish(platformError('Sandbox.Failure', `RequestId: ${this.pending!.inv.requestId} Error: ${(err as Error).message}`), 'Unhandled', true);
+      return this.fail('Sandbox.Failure', `RequestId: ${this.pending!.inv.requestId} Error: ${(err as Error).message}`);
     }
     if (uid !== undefined) this.api.restrictTo(uid);
     this.api.listen().then(
       (address) => this.spawn(launch, address, uid),
-      () => this.finish(platformError('Sandbox.Failure', 'Could not start the Runtime API.'), 'Unhandled', true),
+      () => this.fail('Sandbox.Failure', `RequestId: ${this.pending?.inv.requestId} Error: could not start the Runtime API`),
     );
   }
 
@@ -172,7 +174,7 @@ export class Environment {
         uid,
       });
     } catch (err) {
-      return this.finish(platformError('Sandbox.Failure', `RequestId: ${this.pending?.inv.requestId} Error: could not start the environment: ${(err as Error).message}`), 'Unhandled', true);
+      return this.fail('Sandbox.Failure', `RequestId: ${this.pending?.inv.requestId} Error: could not start the environment: ${(err as Error).message}`);
     }
     this.launched = launched;
     if (this.deps.launcher.name === 'none') this.line('WARNING: this environment is not sandboxed (the server runs with --sandbox none)');
@@ -204,7 +206,7 @@ export class Environment {
         p.resolve({ undelivered: true, body: Buffer.alloc(0), durationMs: 0, maxMemoryUsedMB: 0, log: '' });
       } else if (p && this.launched?.oomKilled()) {
         // The cgroup's OOM killer ended it: AWS reports this as Runtime.OutOfMemory.
-        this.finish(platformError('Runtime.OutOfMemory', `RequestId: ${p.inv.requestId} Error: Runtime exited with error: signal: killed`), 'Unhandled', true);
+        this.fail('Runtime.OutOfMemory', `RequestId: ${p.inv.requestId} Error: Runtime exited with error: signal: killed`);
       } else if (p) {
         const why = err
           ? `Runtime exited with error: ${err.message}`
@@ -213,7 +215,7 @@ export class Environment {
             : code === 0
               ? 'Runtime exited without providing a reason'
               : `Runtime exited with error: exit status ${code}`;
-        this.finish(platformError('Runtime.ExitError', `RequestId: ${p.inv.requestId} Error: ${why}`), 'Unhandled', true);
+        this.fail('Runtime.ExitError', `RequestId: ${p.inv.requestId} Error: ${why}`);
       } else this.stop();
     });
   }
@@ -222,7 +224,7 @@ export class Environment {
     const p = this.pending;
     if (!p) return;
     const secs = this.config.timeout.toFixed(2);
-    this.finish(platformError('Sandbox.Timedout', `RequestId: ${p.inv.requestId} Error: Task timed out after ${secs} seconds`), 'Unhandled', true);
+    this.fail('Sandbox.Timedout', `RequestId: ${p.inv.requestId} Error: Task timed out after ${secs} seconds`);
   }
 
   /** The runtime answered: wait one turn so output written before the answer is attributed to it. */
@@ -231,6 +233,12 @@ export class Environment {
     setImmediate(() => {
       if (this.pending === p) this.finish(body, error, false);
     });
+  }
+
+  /** End the pending invocation with a platform error (contract A6): logged, answered, environment stopped. */
+  private fail(errorType: string, errorMessage: string): void {
+    if (this.pending) this.line(`${new Date(this.deps.clock.now()).toISOString()} ${this.pending.inv.requestId} ${errorMessage}`);
+    this.finish(platformError(errorType, errorMessage), 'Unhandled', true);
   }
 
   /** Complete the pending invocation with its REPORT; `fatal` stops the environment. */
@@ -245,11 +253,6 @@ export class Environment {
     const initMs = cold ? this.initDurationMs : undefined;
     this.reportedInit = this.reportedInit || cold;
     if (p.startedAt === undefined) this.line(`START RequestId: ${p.inv.requestId} Version: ${this.config.version}`);
-    if (fatal && error && this.proc) {
-      const parsed = safeJson(body);
-      if (parsed?.errorType && String(parsed.errorType).startsWith('Sandbox.') || parsed?.errorType === 'Runtime.ExitError')
-        this.line(`${new Date(this.deps.clock.now()).toISOString()} ${p.inv.requestId} ${parsed.errorMessage}`);
-    }
     const maxMemoryUsedMB = this.peakMemoryMB();
     const billed = Math.ceil(durationMs + (initMs ?? 0));
     this.line(`END RequestId: ${p.inv.requestId}`);
@@ -263,8 +266,6 @@ export class Environment {
     this.lastUsed = this.deps.clock.now();
     p.resolve({ body, error: error ? { type: error } : undefined, durationMs, initDurationMs: initMs, maxMemoryUsedMB, log: p.log.join('\n') + '\n' });
   }
-
-  private reportedInit = false;
 
   /** Peak memory of the environment: its cgroup's peak in a sandbox, the runtime process's otherwise. */
   private peakMemoryMB(): number {
@@ -299,12 +300,4 @@ export class Environment {
 }
 
 const ms = (n: number): string => n.toFixed(2);
-
-function safeJson(b: Buffer): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(b.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
 

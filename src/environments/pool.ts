@@ -21,6 +21,8 @@ const keyOf = (c: FunctionConfig): string => `${c.name}\0${c.version}\0${c.revis
 export class EnvironmentPool {
   private readonly idle = new Map<string, Environment[]>();
   private readonly live = new Set<Environment>();
+  /** Environments of a function that changed since they started: they stop once they finish. */
+  private readonly retired = new WeakSet<Environment>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
@@ -49,15 +51,6 @@ export class EnvironmentPool {
       for (const e of envs) e.stop();
     }
     for (const e of this.live) if (e.config.name === name) this.retired.add(e);
-  }
-
-  private readonly retired = new WeakSet<Environment>();
-
-  /** How many environments exist, and how many of them are idle. */
-  stats(): { live: number; idle: number } {
-    let idle = 0;
-    for (const envs of this.idle.values()) idle += envs.length;
-    return { live: this.live.size, idle };
   }
 
   close(): void {
