@@ -110,6 +110,14 @@ describe('CreateFunction', () => {
     assert.match(err.message, /^1 validation error detected: Value 'bad name!' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: /);
   });
 
+  it('rejects a name longer than 64 characters', async () => {
+    const long = 'f'.repeat(65);
+    const err = await rejects(() => create(long));
+    assert.equal(err.name, 'ValidationException');
+    assert.equal(err.message, `1 validation error detected: Value '${long}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64`);
+    await create('g'.repeat(64));
+  });
+
   it('rejects environment variables over 4 KB, measuring the JSON', async () => {
     const Variables = { BIG: 'x'.repeat(4100) };
     const err = await rejects(() => create('fn-env', { Environment: { Variables } }));

@@ -267,6 +267,8 @@ function parseTags(tags: unknown): Record<string, string> {
   if (Object.keys(tags).length > LIMITS.tags) throw invalidParameter('Number of tags exceeds resource tag limit.');
   const bad = Object.keys(tags).find((k) => k.length < 1 || k.length > 128 || k.startsWith('aws:'));
   if (bad !== undefined) throw invalidParameter(`Tag key '${bad}' is not valid: keys are 1-128 characters and cannot start with 'aws:'.`);
+  const long = Object.entries(tags).find(([, v]) => (v as string).length > 256);
+  if (long) throw invalidParameter(`Tag value for key '${long[0]}' is not valid: values are at most 256 characters.`);
   return tags as Record<string, string>;
 }
 

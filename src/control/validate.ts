@@ -37,6 +37,8 @@ export function checkFunctionName(value: unknown, path = 'functionName'): Violat
   const out: Violation[] = [];
   if (value.length > 140) out.push({ value, path, constraint: 'Member must have length less than or equal to 140' });
   if (!FUNCTION_NAME_RE.test(value)) out.push({ value, path, constraint: `Member must satisfy regular expression pattern: ${FUNCTION_NAME_PATTERN}` });
+  // The name itself (without an ARN around it) is at most 64 characters.
+  else if (!value.includes(':') && value.length > 64) out.push({ value, path, constraint: 'Member must have length less than or equal to 64' });
   return out;
 }
 
