@@ -1,19 +1,10 @@
 // Floor: one keep-alive HTTP hop from a front server to a second process that runs the handler.
 import { fork } from 'node:child_process';
 import { createServer, request, Agent } from 'node:http';
-import { handler } from './handler.mjs';
+import { handlerServer } from './handler-server.mjs';
 
 if (process.argv[2] === 'worker') {
-  const server = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      const out = JSON.stringify(await handler(body.length ? JSON.parse(body) : {}));
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
-      res.end(out);
-    });
-  });
+  const server = handlerServer();
   server.listen(0, '127.0.0.1', () => process.send(server.address().port));
 } else {
   const worker = fork(new URL(import.meta.url).pathname, ['worker']);
