@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { accountRoutes } from './api/lambda/account.js';
 import { CodeLinks } from './api/lambda/code-links.js';
 import { functionRoutes } from './api/lambda/functions.js';
+import { versionRoutes } from './api/lambda/versions.js';
 import { invokeRoutes } from './api/lambda/invoke.js';
 import { logsRoutes } from './api/logs/logs.js';
 import { tagRoutes } from './api/lambda/tags.js';
@@ -17,6 +18,7 @@ import { chooseLauncher } from './sandbox/choose.js';
 import { LogSink } from './telemetry/logs.js';
 import type { Config } from './config/config.js';
 import { collectGarbage } from './control/code.js';
+import { AliasService } from './control/aliases.js';
 import { FunctionService } from './control/functions.js';
 import { loadOrCreateRootKeys, type KeyPair } from './gateway/credentials.js';
 import { acquireDataDirLock } from './gateway/lock.js';
@@ -71,12 +73,14 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       codeDir: (sha) => code.codeDir(sha),
     });
     const functions = new FunctionService({
-      store, code, clock, account, runtimes: Object.keys(config.runtimes), onChange: (name) => pool.retire(name),
+      store, code, clock, account, runtimes: Object.keys(config.runtimes), onChange: (name, version) => pool.retire(name, version),
     });
+    const aliases = new AliasService(functions, store);
     const invoke = new InvokeService({ functions, pool, clock, runtimes: config.runtimes, logError });
     const links = new CodeLinks(keys.secretAccessKey, clock);
     const router = new Router().add(
       ...functionRoutes(functions, account, links),
+      ...versionRoutes(functions, aliases, account),
       ...invokeRoutes(invoke),
       ...tagRoutes(functions),
       ...accountRoutes(store),

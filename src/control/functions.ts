@@ -1,4 +1,7 @@
-/** Functions: create, read, update, delete, tags. The domain side of the Lambda API. */
+/**
+ * Functions and their versions: create, read, update, publish, delete, tags, and resolving a
+ * qualifier (version or alias) to the version it names. The domain side of the Lambda API.
+ */
 import {
   functionExists, functionNotFound, invalidParameter, revisionMismatch, StratusError, updateInProgress, validationError,
   type Violation,
@@ -10,7 +13,7 @@ import type { CodeStore } from '../store/blobs.js';
 import type { Store } from '../store/store.js';
 import { collectGarbage, ingestZip } from './code.js';
 import { LIMITS } from './limits.js';
-import type { FunctionConfig, StoredFunction } from './model.js';
+import type { AliasConfig, FunctionConfig, StoredFunction } from './model.js';
 import { checkFunctionName, parseConfigInput, type ConfigInput } from './validate.js';
 
 export interface FunctionServiceDeps {
@@ -20,9 +23,30 @@ export interface FunctionServiceDeps {
   account: Account;
   /** Runtime ids this server can run. */
   runtimes: readonly string[];
-  /** Told when a function's code or configuration changed or it was deleted, so its environments can retire. */
-  onChange?: (name: string) => void;
+  /**
+   * Told when a version's code or configuration changed or it was deleted (no version: the whole
+   * function), so its environments can retire. Other versions' environments stay warm.
+   */
+  onChange?: (name: string, version?: string) => void;
+  /** Weighted alias routing draws from this; tests pass a seeded one. */
+  random?: () => number;
 }
+
+/** What an invocation runs: the version chosen, and the ARN the runtime reports as invoked. */
+export interface Target {
+  config: FunctionConfig;
+  invokedArn: string;
+}
+
+interface Entry {
+  fn: StoredFunction;
+  /** Published versions and aliases as read so far (null: known not to exist). */
+  versions: Map<string, FunctionConfig | null>;
+  aliases: Map<string, AliasConfig | null>;
+}
+
+const VERSION_RE = /^[0-9]+$/;
+export const isVersionNumber = (q: string): boolean => VERSION_RE.test(q);
 
 export interface FunctionRef {
   name: string;
@@ -35,28 +59,59 @@ export class FunctionService {
   /** Mutations run one at a time, so code garbage collection never races an upload of the same package. */
   private queue: Promise<unknown> = Promise.resolve();
   /**
-   * Functions as last read from the store. Every invoke resolves its function, so this keeps a
-   * SQLite read and a JSON parse off the invoke path; this service makes every change, and drops
-   * the entry when it does.
+   * Functions, versions and aliases as last read from the store. Every invoke resolves its target,
+   * so this keeps SQLite reads and JSON parses off the invoke path; every change goes through this
+   * service (or the alias service, which calls `changed`), and drops the function's entry.
    */
-  private readonly cache = new Map<string, StoredFunction>();
+  private readonly cache = new Map<string, Entry>();
+  private readonly random: () => number;
 
-  private stored(name: string): StoredFunction | undefined {
-    let fn = this.cache.get(name);
-    if (!fn) {
-      fn = this.deps.store.getFunction(name);
-      if (fn) this.cache.set(name, fn);
-    }
-    return fn;
+  constructor(private readonly deps: FunctionServiceDeps) {
+    this.random = deps.random ?? Math.random;
   }
 
-  private changed(name: string): void {
+  private entry(name: string): Entry | undefined {
+    let e = this.cache.get(name);
+    if (!e) {
+      const fn = this.deps.store.getFunction(name);
+      if (!fn) return undefined;
+      e = { fn, versions: new Map(), aliases: new Map() };
+      this.cache.set(name, e);
+    }
+    return e;
+  }
+
+  /** A published version or `$LATEST` of a function, undefined when either does not exist. */
+  version(name: string, version: string): FunctionConfig | undefined {
+    const e = this.entry(name);
+    if (!e) return undefined;
+    if (version === '$LATEST') return e.fn.config;
+    let v = e.versions.get(version);
+    if (v === undefined) {
+      v = this.deps.store.getVersion(name, version) ?? null;
+      e.versions.set(version, v);
+    }
+    return v ?? undefined;
+  }
+
+  alias(name: string, alias: string): AliasConfig | undefined {
+    const e = this.entry(name);
+    if (!e) return undefined;
+    let a = e.aliases.get(alias);
+    if (a === undefined) {
+      a = this.deps.store.getAlias(name, alias) ?? null;
+      e.aliases.set(alias, a);
+    }
+    return a ?? undefined;
+  }
+
+  /** Drop what is cached about a function after a change to it. */
+  changed(name: string): void {
     this.cache.delete(name);
   }
 
-  constructor(private readonly deps: FunctionServiceDeps) {}
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
+  /** Run a mutation after every earlier one has finished (the alias service shares the queue). */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;
@@ -85,12 +140,50 @@ export class FunctionService {
     return { name: parsed.name, qualifier: parsed.qualifier ?? q };
   }
 
-  /** The stored function a reference names, or AWS's not-found error (qualified as given). */
+  /**
+   * The function a reference names, with the configuration of the version its qualifier selects
+   * (an alias selects its primary version), or AWS's not-found error (qualified as given).
+   */
   get(ref: FunctionRef): StoredFunction {
-    const fn = this.stored(ref.name);
-    // Only $LATEST exists until versions are published (the versions issue).
-    if (!fn || (ref.qualifier !== undefined && ref.qualifier !== '$LATEST')) throw functionNotFound(this.arn(ref.name, ref.qualifier));
-    return fn;
+    const e = this.entry(ref.name);
+    const q = ref.qualifier;
+    if (e && (q === undefined || q === '$LATEST')) return e.fn;
+    const version = e && q !== undefined && (isVersionNumber(q) ? q : this.alias(ref.name, q)?.functionVersion);
+    const config = version ? this.version(ref.name, version) : undefined;
+    if (!e || !config) throw functionNotFound(this.arn(ref.name, q));
+    return { config, tags: e.fn.tags };
+  }
+
+  /**
+   * The version an invocation runs. An alias with a routing configuration sends each invocation
+   * to its additional version with that version's weight, decided here, per invocation.
+   */
+  target(ref: FunctionRef): Target {
+    const q = ref.qualifier;
+    if (q === undefined || q === '$LATEST' || isVersionNumber(q)) return { config: this.get(ref).config, invokedArn: this.arn(ref.name, q) };
+    const alias = this.alias(ref.name, q);
+    if (!alias) throw functionNotFound(this.arn(ref.name, q));
+    const version = alias.routing && this.random() < alias.routing.weight ? alias.routing.version : alias.functionVersion;
+    const config = this.version(ref.name, version);
+    if (!config) throw functionNotFound(this.arn(ref.name, version));
+    return { config, invokedArn: this.arn(ref.name, q) };
+  }
+
+  /** $LATEST first, then the published versions in order, after `after` (0 = $LATEST) when given. */
+  listVersions(name: string, after: number | undefined, limit: number): FunctionConfig[] {
+    const e = this.entry(name);
+    if (!e) throw functionNotFound(this.arn(name));
+    const head = after === undefined ? [e.fn.config] : [];
+    return [...head, ...this.deps.store.listVersions(name, after ?? 0, limit - head.length)];
+  }
+
+  listAllVersions(after: { name: string; order: number } | undefined, limit: number): FunctionConfig[] {
+    return this.deps.store.listAllVersions(after, limit);
+  }
+
+  aliases(name: string): AliasConfig[] {
+    if (!this.entry(name)) throw functionNotFound(this.arn(name));
+    return this.deps.store.listAliases(name);
   }
 
   list(afterName: string | undefined, limit: number): FunctionConfig[] {
@@ -139,8 +232,9 @@ export class FunctionService {
       };
       if (!this.deps.store.createFunction(config, tags)) throw functionExists(ref.name);
       this.changed(ref.name);
+      const published = body.Publish === true ? this.publishNow(ref.name, {}) : undefined;
       this.settle(config.name);
-      return config;
+      return published ?? config;
     });
   }
 
@@ -155,9 +249,10 @@ export class FunctionService {
       const next: FunctionConfig = { ...current, codeSha256: pkg.sha256, codeSize: pkg.size, ...this.touched() };
       this.deps.store.putConfig(next);
       this.changed(next.name);
+      const published = body.Publish === true ? this.publishNow(next.name, {}) : undefined;
       this.settle(next.name);
       await collectGarbage(this.deps.store, this.deps.code);
-      return next;
+      return published ?? next;
     });
   }
 
@@ -180,15 +275,72 @@ export class FunctionService {
     });
   }
 
+  /** Delete a whole function (no qualifier) or one published version. */
   delete(ref: FunctionRef): Promise<void> {
-    if (ref.qualifier === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+    const q = ref.qualifier;
+    if (q === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+    if (q !== undefined && !isVersionNumber(q)) throw invalidParameter('Deletion of aliases is not currently supported.');
     return this.serial(async () => {
-      this.get(ref);
-      this.deps.store.deleteFunction(ref.name);
+      if (!this.entry(ref.name)) throw functionNotFound(this.arn(ref.name));
+      if (q === undefined) {
+        this.deps.store.deleteFunction(ref.name);
+      } else {
+        // As on AWS, deleting a version that does not exist succeeds; one an alias uses does not.
+        const users = this.deps.store.listAliases(ref.name).filter((a) => a.functionVersion === q || a.routing?.version === q);
+        if (users.length)
+          throw new StratusError('ResourceConflictException', `Unable to delete version because the following aliases reference it: [${users.map((a) => a.name).join(', ')}]`);
+        this.deps.store.deleteVersion(ref.name, q);
+      }
       this.changed(ref.name);
-      this.deps.onChange?.(ref.name);
+      this.deps.onChange?.(ref.name, q);
       await collectGarbage(this.deps.store, this.deps.code);
     });
+  }
+
+  /**
+   * PublishVersion: snapshot $LATEST's code and configuration as the next version number. When
+   * nothing changed since the last version was published, that version is returned instead.
+   */
+  publish(ref: FunctionRef, body: Record<string, unknown>): Promise<FunctionConfig> {
+    if (ref.qualifier) throw invalidParameter('Unsupported function name: PublishVersion publishes $LATEST; pass an unqualified name.');
+    const description = body.Description;
+    if (description !== undefined && description !== null) {
+      if (typeof description !== 'string') throw invalidParameter('Description must be a string.');
+      if (description.length > 256) throw validationError([{ value: description, path: 'description', constraint: 'Member must have length less than or equal to 256' }]);
+    }
+    return this.serial(async () => {
+      const latest = this.mutable(ref, body.RevisionId);
+      const given = body.CodeSha256;
+      const current = Buffer.from(latest.codeSha256, 'hex').toString('base64');
+      if (typeof given === 'string' && given !== '' && given !== current)
+        throw invalidParameter(`CodeSHA256 (${given}) is different from current CodeSHA256 in $LATEST (${current}). Please try again with the CodeSHA256 in $LATEST.`);
+      return this.publishNow(ref.name, { description: typeof description === 'string' ? description : undefined });
+    });
+  }
+
+  /** Inside the queue: publish $LATEST as it is now (also for `Publish: true` on create and code updates). */
+  private publishNow(name: string, opts: { description?: string }): FunctionConfig {
+    const latest = this.get({ name }).config;
+    const last = this.deps.store.lastVersionNumber(name);
+    const previous = last > 0 ? this.version(name, String(last)) : undefined;
+    if (previous && previous.publishedFrom === latest.revisionId) return previous;
+    // Publishing gives $LATEST a new revision too (as AWS does); the version remembers it, so a
+    // second publish with nothing changed in between finds it and returns this version.
+    const latestRevision = uuid();
+    const settling = latest.state === 'Pending' || latest.lastUpdateStatus === 'InProgress';
+    const version: FunctionConfig = {
+      ...latest,
+      version: String(last + 1),
+      description: opts.description ?? latest.description,
+      revisionId: uuid(),
+      lastModified: this.deps.clock.now(),
+      state: settling ? 'Pending' : 'Active',
+      lastUpdateStatus: settling ? undefined : 'Successful',
+      publishedFrom: latestRevision,
+    };
+    this.deps.store.insertVersion(version, { ...latest, revisionId: latestRevision });
+    this.changed(name);
+    return version;
   }
 
   /** TagResource / UntagResource / ListTags take an unqualified function ARN. */
@@ -243,8 +395,12 @@ export class FunctionService {
       const fn = this.deps.store.getFunction(name);
       if (!fn) return;
       this.deps.store.putConfig({ ...fn.config, state: 'Active', lastUpdateStatus: 'Successful' });
+      // A version published along with the change (`Publish: true`) settles with it.
+      const last = this.deps.store.lastVersionNumber(name);
+      const newest = last > 0 ? this.deps.store.getVersion(name, String(last)) : undefined;
+      if (newest?.state === 'Pending') this.deps.store.putConfig({ ...newest, state: 'Active', lastUpdateStatus: 'Successful' });
       this.changed(name);
-      this.deps.onChange?.(name);
+      this.deps.onChange?.(name, '$LATEST');
     });
   }
 }

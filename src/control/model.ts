@@ -26,8 +26,22 @@ export interface FunctionConfig {
   lastModified: number;
   state: 'Pending' | 'Active' | 'Failed';
   lastUpdateStatus?: 'InProgress' | 'Successful' | 'Failed';
+  /** Published versions: the $LATEST revision they were published from ("nothing changed" detection). */
+  publishedFrom?: string;
   /** Members Stratus stores and returns but does not act on (VpcConfig, KMSKeyArn, …), as the caller sent them. */
   passthrough: Record<string, unknown>;
+}
+
+/** An alias: a name for a version, optionally sending a share of invocations to a second version. */
+export interface AliasConfig {
+  functionName: string;
+  name: string;
+  /** The primary version: a number or `$LATEST`. */
+  functionVersion: string;
+  description: string;
+  /** RoutingConfig.AdditionalVersionWeights: at most one entry (AWS's rule). */
+  routing?: { version: string; weight: number };
+  revisionId: string;
 }
 
 export interface StoredFunction {

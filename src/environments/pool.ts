@@ -43,14 +43,19 @@ export class EnvironmentPool {
     return result;
   }
 
-  /** A function changed or was deleted: stop its idle environments; busy ones stop when they finish. */
-  retire(name: string): void {
+  /**
+   * A version changed or was deleted (no version: the whole function): stop its idle environments;
+   * busy ones stop when they finish. Other versions keep theirs, so moving an alias between
+   * versions never cold-starts the version that did not change.
+   */
+  retire(name: string, version?: string): void {
+    const prefix = version === undefined ? `${name}\0` : `${name}\0${version}\0`;
     for (const [key, envs] of this.idle) {
-      if (!key.startsWith(`${name}\0`)) continue;
+      if (!key.startsWith(prefix)) continue;
       this.idle.delete(key);
       for (const e of envs) e.stop();
     }
-    for (const e of this.live) if (e.config.name === name) this.retired.add(e);
+    for (const e of this.live) if (e.config.name === name && (version === undefined || e.config.version === version)) this.retired.add(e);
   }
 
   close(): void {

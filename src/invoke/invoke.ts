@@ -42,7 +42,7 @@ export class InvokeService {
 
   async invoke(req: InvokeRequest): Promise<InvokeOutcome> {
     const ref = this.deps.functions.resolveRef(req.functionName, req.qualifier);
-    const { config } = this.deps.functions.get(ref);
+    const { config, invokedArn } = this.deps.functions.target(ref);
     if (config.state !== 'Active') throw functionStateConflict(config.state);
     const requestId = uuid();
     if (req.type === 'DryRun') return { kind: 'dry-run', requestId };
@@ -57,7 +57,7 @@ export class InvokeService {
     const inv = {
       requestId,
       payload,
-      invokedFunctionArn: this.deps.functions.arn(ref.name, ref.qualifier),
+      invokedFunctionArn: invokedArn,
       traceId: traceId(this.deps.clock.now()),
       clientContext: req.type === 'RequestResponse' ? decodeClientContext(req.clientContext) : undefined,
     };

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { FunctionConfig, StoredFunction } from '../control/model.js';
+import type { AliasConfig, FunctionConfig, StoredFunction } from '../control/model.js';
 import type { LogEvent, LogQuery, Store, StoredLogEvent } from './store.js';
 
 /**
@@ -33,7 +33,18 @@ const MIGRATIONS: string[] = [
      message TEXT NOT NULL
    );
    CREATE INDEX log_events_group_ts ON log_events(group_name, ts);`,
+  // Versions and aliases. The counter lives on the function so a deleted version's number is never reused.
+  `ALTER TABLE functions ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE aliases (
+     name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+     alias TEXT NOT NULL,
+     config TEXT NOT NULL,
+     PRIMARY KEY (name, alias)
+   );`,
 ];
+
+/** $LATEST sorts before the numbered versions. */
+const VERSION_ORDER = `CASE version WHEN '$LATEST' THEN 0 ELSE CAST(version AS INTEGER) END`;
 
 export function openSqliteStore(path: string): Store {
   const db = new Database(path);
@@ -62,6 +73,20 @@ export function openSqliteStore(path: string): Store {
     usage: db.prepare<[], { n: number; size: number | null }>(
       `SELECT COUNT(*) AS n, (SELECT SUM(size) FROM code_packages) AS size FROM functions`,
     ),
+    versions: db.prepare<[string, number, number], { config: string }>(
+      `SELECT config FROM function_versions WHERE name = ? AND version <> '$LATEST' AND CAST(version AS INTEGER) > ? ORDER BY CAST(version AS INTEGER) LIMIT ?`,
+    ),
+    allVersions: db.prepare<[string, string, number, number], { config: string }>(
+      `SELECT config FROM function_versions WHERE name > ? OR (name = ? AND ${VERSION_ORDER} > ?) ORDER BY name, ${VERSION_ORDER} LIMIT ?`,
+    ),
+    lastVersion: db.prepare<[string], { n: number }>('SELECT last_version AS n FROM functions WHERE name = ?'),
+    setLastVersion: db.prepare('UPDATE functions SET last_version = ? WHERE name = ?'),
+    deleteVersion: db.prepare(`DELETE FROM function_versions WHERE name = ? AND version = ? AND version <> '$LATEST'`),
+    getAlias: db.prepare<[string, string], { config: string }>('SELECT config FROM aliases WHERE name = ? AND alias = ?'),
+    listAliases: db.prepare<[string], { config: string }>('SELECT config FROM aliases WHERE name = ? ORDER BY alias'),
+    insertAlias: db.prepare('INSERT OR IGNORE INTO aliases (name, alias, config) VALUES (?, ?, ?)'),
+    putAlias: db.prepare('INSERT OR REPLACE INTO aliases (name, alias, config) VALUES (?, ?, ?)'),
+    deleteAlias: db.prepare('DELETE FROM aliases WHERE name = ? AND alias = ?'),
     appendLog: db.prepare('INSERT INTO log_events (group_name, stream_name, ts, message) VALUES (?, ?, ?, ?)'),
   };
 
@@ -70,6 +95,13 @@ export function openSqliteStore(path: string): Store {
     q.putVersion.run(config.name, config.version, config.codeSha256, JSON.stringify(config));
     return true;
   });
+  const insertVersion = db.transaction((config: FunctionConfig, latest: FunctionConfig) => {
+    q.putVersion.run(config.name, config.version, config.codeSha256, JSON.stringify(config));
+    q.putVersion.run(latest.name, latest.version, latest.codeSha256, JSON.stringify(latest));
+    q.setLastVersion.run(Number(config.version), config.name);
+  });
+  const parse = (r: { config: string }) => JSON.parse(r.config) as FunctionConfig;
+  const parseAlias = (r: { config: string }) => JSON.parse(r.config) as AliasConfig;
   const appendLogs = db.transaction((events: LogEvent[]) => {
     for (const e of events) q.appendLog.run(e.group, e.stream, e.timestamp, e.message);
   });
@@ -81,10 +113,27 @@ export function openSqliteStore(path: string): Store {
       if (!fn || !v) return undefined;
       return { config: JSON.parse(v.config) as FunctionConfig, tags: JSON.parse(fn.tags) as Record<string, string> };
     },
-    listFunctions: (afterName, limit) => q.list.all(afterName ?? '', limit).map((r) => JSON.parse(r.config) as FunctionConfig),
+    listFunctions: (afterName, limit) => q.list.all(afterName ?? '', limit).map(parse),
     createFunction: (config, tags) => createFunction(config, tags),
     putConfig: (config) => void q.putVersion.run(config.name, config.version, config.codeSha256, JSON.stringify(config)),
     deleteFunction: (name) => q.deleteFn.run(name).changes > 0,
+    getVersion(name, version) {
+      const r = q.getVersion.get(name, version);
+      return r && parse(r);
+    },
+    listVersions: (name, after, limit) => q.versions.all(name, after, limit).map(parse),
+    lastVersionNumber: (name) => q.lastVersion.get(name)?.n ?? 0,
+    insertVersion: (config, latest) => insertVersion(config, latest),
+    deleteVersion: (name, version) => void q.deleteVersion.run(name, version),
+    listAllVersions: (after, limit) => q.allVersions.all(after?.name ?? '', after?.name ?? '', after?.order ?? -1, limit).map(parse),
+    getAlias(name, alias) {
+      const r = q.getAlias.get(name, alias);
+      return r && parseAlias(r);
+    },
+    listAliases: (name) => q.listAliases.all(name).map(parseAlias),
+    createAlias: (a) => q.insertAlias.run(a.functionName, a.name, JSON.stringify(a)).changes > 0,
+    putAlias: (a) => void q.putAlias.run(a.functionName, a.name, JSON.stringify(a)),
+    deleteAlias: (name, alias) => void q.deleteAlias.run(name, alias),
     setTags: (name, tags) => void q.setTags.run(JSON.stringify(tags), name),
     putCodePackage: (sha, size, unzipped) => void q.putCode.run(sha, size, unzipped, Date.now()),
     unreferencedCodePackages: () => q.unreferenced.all().map((r) => r.sha256),

@@ -1,5 +1,5 @@
 /** Persistence interfaces. SQLite implements them now; a cluster store can later. */
-import type { FunctionConfig, StoredFunction } from '../control/model.js';
+import type { AliasConfig, FunctionConfig, StoredFunction } from '../control/model.js';
 
 export interface LogEvent {
   group: string;
@@ -31,6 +31,23 @@ export interface Store {
   /** Replace a version's configuration. */
   putConfig(config: FunctionConfig): void;
   deleteFunction(name: string): boolean;
+  /** A published version (not $LATEST). */
+  getVersion(name: string, version: string): FunctionConfig | undefined;
+  /** Published versions in ascending order, after `afterVersion` when given. */
+  listVersions(name: string, afterVersion: number, limit: number): FunctionConfig[];
+  /** The highest version number ever published (0 if none), deleted ones included: numbers are never reused. */
+  lastVersionNumber(name: string): number;
+  /** Store a new published version and advance the function's version counter, in one transaction. */
+  insertVersion(config: FunctionConfig, latest: FunctionConfig): void;
+  deleteVersion(name: string, version: string): void;
+  /** Every version of every function (ListFunctions FunctionVersion=ALL), by name then version, after the marker. */
+  listAllVersions(after: { name: string; order: number } | undefined, limit: number): FunctionConfig[];
+  getAlias(name: string, alias: string): AliasConfig | undefined;
+  listAliases(name: string): AliasConfig[];
+  /** Insert an alias; false when the name is taken. */
+  createAlias(alias: AliasConfig): boolean;
+  putAlias(alias: AliasConfig): void;
+  deleteAlias(name: string, alias: string): void;
   setTags(name: string, tags: Record<string, string>): void;
   /** Record that a code package is stored and unpacked; idempotent. */
   putCodePackage(sha256: string, size: number, unzippedSize: number): void;

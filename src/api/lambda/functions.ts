@@ -5,12 +5,10 @@ import type { FunctionService } from '../../control/functions.js';
 import { LIMITS } from '../../control/limits.js';
 import type { Account } from '../../shared/arn.js';
 import { functionConfiguration } from './shapes.js';
-import { json, jsonBody, noContent } from './json.js';
+import { decodeMarker, encodeMarker, json, jsonBody, noContent, pageSize } from './json.js';
 import type { CodeLinks } from './code-links.js';
 
 const SMALL = 1024 * 1024;
-/** ListFunctions returns at most 50 per page whatever MaxItems says (contract C0). */
-const PAGE = 50;
 
 export function functionRoutes(fns: FunctionService, account: Account, links: CodeLinks): Route[] {
   const ref = (req: { params: Record<string, string>; query: URLSearchParams }) =>
@@ -19,26 +17,28 @@ export function functionRoutes(fns: FunctionService, account: Account, links: Co
   return [
     {
       method: 'POST', path: '/2015-03-31/functions', operation: 'CreateFunction', maxBody: LIMITS.createFunctionRequestBytes,
+      // With `Publish: true` this is version 1's configuration, under the unqualified ARN (as AWS answers).
       handler: async (req) => json(201, functionConfiguration(account, await fns.create(jsonBody(req.body)))),
     },
     {
       method: 'GET', path: '/2015-03-31/functions', operation: 'ListFunctions', maxBody: SMALL,
       handler: (req) => {
-        const max = req.query.get('MaxItems');
-        let limit = PAGE;
-        if (max !== null) {
-          const n = Number(max);
-          if (!Number.isInteger(n) || n < 1 || n > 10_000)
-            throw validationError([{ value: max, path: 'maxItems', constraint: n < 1 ? 'Member must have value greater than or equal to 1' : 'Member must have value less than or equal to 10000' }]);
-          limit = Math.min(n, PAGE);
-        }
-        const marker = req.query.get('Marker');
-        const after = marker ? Buffer.from(marker, 'base64url').toString('utf8') : undefined;
-        const page = fns.list(after, limit + 1);
+        const limit = pageSize(req.query);
+        const after = decodeMarker(req.query.get('Marker'));
+        const all = req.query.get('FunctionVersion');
+        if (all !== null && all !== 'ALL')
+          throw validationError([{ value: all, path: 'functionVersion', constraint: 'Member must satisfy enum value set: [ALL]' }]);
+        // With FunctionVersion=ALL every version is listed (qualified ARNs), ordered by name then version.
+        const page = all
+          ? fns.listAllVersions(after ? decodeVersionMarker(after) : undefined, limit + 1)
+          : fns.list(after, limit + 1);
         const more = page.length > limit;
         const items = page.slice(0, limit);
-        const out: Record<string, unknown> = { Functions: items.map((c) => functionConfiguration(account, c, { listing: true })) };
-        if (more) out.NextMarker = Buffer.from(items[items.length - 1]!.name).toString('base64url');
+        const out: Record<string, unknown> = {
+          Functions: items.map((c) => functionConfiguration(account, c, { listing: true, qualifier: all ? c.version : undefined })),
+        };
+        const last = items[items.length - 1];
+        if (more && last) out.NextMarker = encodeMarker(all ? `${last.name}\0${versionOrder(last.version)}` : last.name);
         return json(200, out);
       },
     },
@@ -48,7 +48,7 @@ export function functionRoutes(fns: FunctionService, account: Account, links: Co
         const r = ref(req);
         const fn = fns.get(r);
         const out: Record<string, unknown> = {
-          Configuration: functionConfiguration(account, fn.config, { qualified: r.qualifier !== undefined }),
+          Configuration: functionConfiguration(account, fn.config, { qualifier: r.qualifier }),
           Code: { RepositoryType: 'S3', Location: links.url(req.origin, fn.config.codeSha256) },
         };
         if (Object.keys(fn.tags).length) out.Tags = fn.tags;
@@ -63,7 +63,7 @@ export function functionRoutes(fns: FunctionService, account: Account, links: Co
       method: 'GET', path: '/2015-03-31/functions/{FunctionName}/configuration', operation: 'GetFunctionConfiguration', maxBody: SMALL,
       handler: (req) => {
         const r = ref(req);
-        return json(200, functionConfiguration(account, fns.get(r).config, { qualified: r.qualifier !== undefined }));
+        return json(200, functionConfiguration(account, fns.get(r).config, { qualifier: r.qualifier }));
       },
     },
     {
@@ -72,7 +72,19 @@ export function functionRoutes(fns: FunctionService, account: Account, links: Co
     },
     {
       method: 'PUT', path: '/2015-03-31/functions/{FunctionName}/code', operation: 'UpdateFunctionCode', maxBody: LIMITS.createFunctionRequestBytes,
-      handler: async (req) => json(200, functionConfiguration(account, await fns.updateCode(ref(req), jsonBody(req.body)))),
+      handler: async (req) => {
+        // With `Publish: true` the answer is the new version's configuration, qualified.
+        const c = await fns.updateCode(ref(req), jsonBody(req.body));
+        return json(200, functionConfiguration(account, c, { qualifier: c.version === '$LATEST' ? undefined : c.version }));
+      },
     },
   ];
+}
+
+/** $LATEST sorts first (0), published versions by number. */
+export const versionOrder = (v: string): number => (v === '$LATEST' ? 0 : Number(v));
+
+function decodeVersionMarker(m: string): { name: string; order: number } {
+  const [name = '', order = '0'] = m.split('\0');
+  return { name, order: Number(order) || 0 };
 }

@@ -1,11 +1,11 @@
 /** Domain → wire: FunctionConfiguration as AWS returns it (contract C2). */
-import type { FunctionConfig } from '../../control/model.js';
+import type { AliasConfig, FunctionConfig } from '../../control/model.js';
 import { functionArn, type Account } from '../../shared/arn.js';
 import { lambdaTimestamp } from '../../shared/ids.js';
 
 export interface ShapeOptions {
-  /** Qualify FunctionArn with the version (Get with Qualifier, PublishVersion, ListVersions). */
-  qualified?: boolean;
+  /** The qualifier FunctionArn carries: the version (PublishVersion, ListVersions), or what a Get named (alias, `$LATEST`). */
+  qualifier?: string;
   /** ListFunctions returns a subset without state members. */
   listing?: boolean;
 }
@@ -13,7 +13,7 @@ export interface ShapeOptions {
 export function functionConfiguration(account: Account, c: FunctionConfig, opts: ShapeOptions = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {
     FunctionName: c.name,
-    FunctionArn: functionArn(account, c.name, opts.qualified ? c.version : undefined),
+    FunctionArn: functionArn(account, c.name, opts.qualifier),
     Runtime: c.runtime,
     Role: c.role,
     Handler: c.handler,
@@ -50,4 +50,16 @@ export function functionConfiguration(account: Account, c: FunctionConfig, opts:
   if (c.logging.systemLogLevel) logging.SystemLogLevel = c.logging.systemLogLevel;
   out.LoggingConfig = logging;
   return { ...c.passthrough, ...out };
+}
+
+export function aliasConfiguration(account: Account, a: AliasConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    AliasArn: functionArn(account, a.functionName, a.name),
+    Name: a.name,
+    FunctionVersion: a.functionVersion,
+    Description: a.description,
+    RevisionId: a.revisionId,
+  };
+  if (a.routing) out.RoutingConfig = { AdditionalVersionWeights: { [a.routing.version]: a.routing.weight } };
+  return out;
 }
