@@ -16,6 +16,8 @@ import { EnvironmentPool } from './environments/pool.js';
 import { InvokeService } from './invoke/invoke.js';
 import { chooseLauncher } from './sandbox/choose.js';
 import { LogSink } from './telemetry/logs.js';
+import { Metrics } from './telemetry/metrics.js';
+import { metricsRoutes } from './api/stratus/metrics.js';
 import type { Config } from './config/config.js';
 import { collectGarbage } from './control/code.js';
 import { AliasService } from './control/aliases.js';
@@ -63,7 +65,9 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
 
     const logs = new LogSink(store);
     const launcher = chooseLauncher(config.sandbox, join(config.dataDir, 'sandbox'));
+    const metrics = new Metrics();
     const pool = new EnvironmentPool({
+      metrics,
       clock,
       launcher,
       logs,
@@ -73,7 +77,10 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       codeDir: (sha) => code.codeDir(sha),
     });
     const functions = new FunctionService({
-      store, code, clock, account, runtimes: Object.keys(config.runtimes), onChange: (name, version) => pool.retire(name, version),
+      store, code, clock, account, runtimes: Object.keys(config.runtimes), onChange: (name, version) => {
+        pool.retire(name, version);
+        if (version === undefined) metrics.forget(name);
+      },
     });
     const aliases = new AliasService(functions, store);
     const invoke = new InvokeService({ functions, pool, clock, runtimes: config.runtimes, logError });
@@ -85,6 +92,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ...tagRoutes(functions),
       ...accountRoutes(store),
       ...logsRoutes(store, logs, account),
+      ...metricsRoutes(metrics),
     );
     const server = createGateway({
       router,

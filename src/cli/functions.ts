@@ -6,7 +6,7 @@ import {
 import { parseArgs } from 'node:util';
 import { loadClientConfig } from '../config/client.js';
 import { CLIENT_OPTIONS, lambdaClient } from './client.js';
-import { CliError, details, table } from './output.js';
+import { CliError, details, stripMeta, table } from './output.js';
 import { codeZip } from './zipdir.js';
 
 const CONFIG_OPTIONS = {
@@ -148,9 +148,4 @@ function configInput(v: Record<string, unknown>) {
     out.Environment = { Variables };
   }
   return out;
-}
-
-function stripMeta<T extends { $metadata?: unknown }>(o: T): Omit<T, '$metadata'> {
-  const { $metadata: _, ...rest } = o;
-  return rest;
 }

@@ -12,7 +12,11 @@ Usage:
   stratus functions get <name>
   stratus functions list
   stratus functions delete <name>
-  stratus invoke <name> [--payload JSON] [--log]
+  stratus versions publish|list|delete <name> …
+  stratus aliases create|update|get|list|delete <name> <alias> …
+  stratus deploy <name> --code DIR|ZIP --alias A [--canary 10%,50%,100% --interval 30s]
+  stratus rollback <name> --alias A [--to VERSION]
+  stratus invoke <name> [--payload JSON] [--qualifier Q] [--log]
   stratus logs <name> [--follow] [--since 10m] [--filter TEXT]
 
 Every command but serve takes --endpoint URL, --region R, --data-dir D (for its credentials file)
@@ -26,6 +30,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   functions: async () => (await import('./functions.js')).functionsCommand,
   invoke: async () => (await import('./invoke.js')).invokeCommand,
+  versions: async () => (await import('./versions.js')).versionsCommand,
+  aliases: async () => (await import('./versions.js')).aliasesCommand,
+  deploy: async () => (await import('./deploy.js')).deployCommand,
+  rollback: async () => (await import('./deploy.js')).rollbackCommand,
   logs: async () => (await import('./logs.js')).logsCommand,
 };
 

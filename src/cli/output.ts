@@ -44,3 +44,9 @@ export function details(pairs: [string, unknown][]): string {
     .map(([k, v]) => `${k.padEnd(w)}  ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join('\n');
 }
+
+/** An SDK output without its transport metadata, for --json. */
+export function stripMeta<T extends { $metadata?: unknown }>(o: T): Omit<T, '$metadata'> {
+  const { $metadata: _, ...rest } = o;
+  return rest;
+}

@@ -323,7 +323,7 @@ export class FunctionService {
     const latest = this.get({ name }).config;
     const last = this.deps.store.lastVersionNumber(name);
     const previous = last > 0 ? this.version(name, String(last)) : undefined;
-    if (previous && previous.publishedFrom === latest.revisionId) return previous;
+    if (previous && (previous.publishedFrom === latest.revisionId || sameContent(previous, latest))) return previous;
     // Publishing gives $LATEST a new revision too (as AWS does); the version remembers it, so a
     // second publish with nothing changed in between finds it and returns this version.
     const latestRevision = uuid();
@@ -403,6 +403,15 @@ export class FunctionService {
       this.deps.onChange?.(name, '$LATEST');
     });
   }
+}
+
+/**
+ * Whether a version has the same code and configuration as $LATEST now (AWS publishes nothing new
+ * then): everything but what publishing itself sets or changes by itself.
+ */
+function sameContent(version: FunctionConfig, latest: FunctionConfig): boolean {
+  const strip = ({ version: _v, revisionId: _r, lastModified: _m, state: _s, lastUpdateStatus: _u, publishedFrom: _p, description: _d, ...rest }: FunctionConfig) => rest;
+  return JSON.stringify(strip(version)) === JSON.stringify(strip(latest));
 }
 
 function zipFromCode(code: unknown): Buffer {

@@ -6,6 +6,7 @@
  */
 import type { RuntimeCommand } from '../config/config.js';
 import type { FunctionConfig } from '../control/model.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { Environment, type EnvironmentDeps } from './environment.js';
 import type { Invocation, InvocationResult } from './invocation.js';
 
@@ -13,6 +14,7 @@ export interface PoolDeps extends EnvironmentDeps {
   idleTimeoutMs: number;
   runtimes: Readonly<Record<string, RuntimeCommand>>;
   codeDir: (sha: string) => string;
+  metrics: Metrics;
 }
 
 /** Environments are only shared by invocations of the same version with the same revision. */
@@ -33,14 +35,21 @@ export class EnvironmentPool {
 
   async run(config: FunctionConfig, inv: Invocation): Promise<InvocationResult> {
     const key = keyOf(config);
-    let env = this.idle.get(key)?.pop() ?? this.create(config);
-    let result = await env.invoke(inv);
-    if (result.undelivered) {
-      env = this.create(config);
-      result = await env.invoke(inv);
+    const counters = this.deps.metrics.start(config.name, config.version);
+    let failed = true;
+    try {
+      let env = this.idle.get(key)?.pop() ?? this.create(config);
+      let result = await env.invoke(inv);
+      if (result.undelivered) {
+        env = this.create(config);
+        result = await env.invoke(inv);
+      }
+      this.release(env, key);
+      failed = result.error !== undefined;
+      return result;
+    } finally {
+      this.deps.metrics.finish(counters, failed);
     }
-    this.release(env, key);
-    return result;
   }
 
   /**
