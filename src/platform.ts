@@ -9,6 +9,10 @@ import { accountRoutes } from './api/lambda/account.js';
 import { CodeLinks } from './api/lambda/code-links.js';
 import { functionRoutes } from './api/lambda/functions.js';
 import { versionRoutes } from './api/lambda/versions.js';
+import { concurrencyRoutes } from './api/lambda/concurrency.js';
+import { ConcurrencyService } from './control/concurrency.js';
+import { ProvisionedManager } from './environments/provisioned.js';
+import { ConcurrencyLimiter } from './invoke/limiter.js';
 import { invokeRoutes } from './api/lambda/invoke.js';
 import { logsRoutes } from './api/logs/logs.js';
 import { tagRoutes } from './api/lambda/tags.js';
@@ -66,8 +70,20 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     const logs = new LogSink(store);
     const launcher = chooseLauncher(config.sandbox, join(config.dataDir, 'sandbox'));
     const metrics = new Metrics();
+    // Built in dependency order; the few cycles (the limiter reads reservations, the pool reports
+    // lost provisioned environments) are closed with late-bound callbacks.
+    let functions: FunctionService | undefined;
+    let concurrency: ConcurrencyService | undefined;
+    let provisioned: ProvisionedManager | undefined;
+    const limiter = new ConcurrencyLimiter({
+      reservedOf: (name) => functions!.get({ name }).reservedConcurrency,
+      unreserved: () => concurrency!.unreserved(),
+    });
     const pool = new EnvironmentPool({
       metrics,
+      limiter,
+      memoryBudgetMB: config.memoryBudgetMB,
+      onProvisionedLost: (group) => provisioned?.lost(group),
       clock,
       launcher,
       logs,
@@ -76,21 +92,34 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       runtimes: config.runtimes,
       codeDir: (sha) => code.codeDir(sha),
     });
-    const functions = new FunctionService({
-      store, code, clock, account, runtimes: Object.keys(config.runtimes), onChange: (name, version) => {
+    functions = new FunctionService({
+      store, code, clock, account, runtimes: Object.keys(config.runtimes),
+      onChange: (name, version) => {
         pool.retire(name, version);
-        if (version === undefined) metrics.forget(name);
+        if (version === undefined) {
+          metrics.forget(name);
+          concurrency?.forget();
+        }
+        if (version !== '$LATEST') provisioned?.reconcile(name);
       },
     });
-    const aliases = new AliasService(functions, store);
-    const invoke = new InvokeService({ functions, pool, clock, runtimes: config.runtimes, logError });
+    const fns = functions;
+    provisioned = new ProvisionedManager({ store, fns, pool, logError });
+    const manager = provisioned;
+    concurrency = new ConcurrencyService({
+      fns, store, clock, accountLimit: config.concurrencyLimit, onProvisionedChange: (name) => manager.reconcile(name),
+    });
+    const aliases = new AliasService(fns, store, (name) => manager.reconcile(name));
+    manager.reconcileAll();
+    const invoke = new InvokeService({ functions: fns, pool, clock, runtimes: config.runtimes, logError });
     const links = new CodeLinks(keys.secretAccessKey, clock);
     const router = new Router().add(
-      ...functionRoutes(functions, account, links),
-      ...versionRoutes(functions, aliases, account),
+      ...functionRoutes(fns, account, links),
+      ...versionRoutes(fns, aliases, account),
+      ...concurrencyRoutes(fns, concurrency, manager, account),
       ...invokeRoutes(invoke),
-      ...tagRoutes(functions),
-      ...accountRoutes(store),
+      ...tagRoutes(fns),
+      ...accountRoutes(store, concurrency),
       ...logsRoutes(store, logs, account),
       ...metricsRoutes(metrics),
     );

@@ -4,6 +4,8 @@ import { join, relative } from 'node:path';
 import { ZipFile } from 'yazl';
 import { CliError } from './output.js';
 
+const FIXED_MTIME = new Date('2020-01-01T00:00:00Z');
+
 export async function codeZip(path: string): Promise<Buffer> {
   let st;
   try {
@@ -19,10 +21,12 @@ export async function codeZip(path: string): Promise<Buffer> {
       const full = join(dir, name);
       const rel = relative(path, full).split('\\').join('/');
       const l = lstatSync(full);
-      // Keep symlinks as links and modes as they are, so a `bootstrap` stays executable.
-      if (l.isSymbolicLink()) zip.addBuffer(Buffer.from(readlinkSync(full)), rel, { mode: 0o120777 });
+      // Keep symlinks as links and modes as they are, so a `bootstrap` stays executable. A fixed
+      // timestamp makes the zip depend on the content only: the same folder gives the same
+      // CodeSha256, so `stratus deploy` of unchanged code publishes no new version.
+      if (l.isSymbolicLink()) zip.addBuffer(Buffer.from(readlinkSync(full)), rel, { mode: 0o120777, mtime: FIXED_MTIME });
       else if (l.isDirectory()) walk(full);
-      else if (l.isFile()) zip.addFile(full, rel, { mode: l.mode });
+      else if (l.isFile()) zip.addFile(full, rel, { mode: l.mode, mtime: FIXED_MTIME });
     }
   };
   walk(path);

@@ -3,6 +3,7 @@
  * Parsed once at start, validated, frozen, and passed down; nothing else reads process.env.
  */
 import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -27,6 +28,10 @@ export interface Config {
   idleTimeoutMs: number;
   /** bubblewrap: refuse to start without a real sandbox; none: run functions unisolated (and say so). */
   sandbox: 'bubblewrap' | 'none';
+  /** The account's concurrency limit (AWS's default is 1,000). */
+  concurrencyLimit: number;
+  /** The most memory (sum of MemorySize) live environments may hold; idle ones are evicted first. */
+  memoryBudgetMB: number;
   /** runtime id (e.g. `nodejs20.x`) → how to run it on this host. */
   runtimes: Readonly<Record<string, RuntimeCommand>>;
 }
@@ -83,6 +88,14 @@ const OPTIONS = [
       return s;
     },
   },
+  {
+    key: 'concurrencyLimit', flag: 'concurrency-limit', env: 'STRATUS_CONCURRENCY_LIMIT',
+    help: 'concurrent executions the account may run (default 1000)', parse: int('concurrency-limit', 1, 100_000),
+  },
+  {
+    key: 'memoryBudgetMB', flag: 'memory-budget', env: 'STRATUS_MEMORY_BUDGET',
+    help: 'MB of MemorySize live environments may hold together (default 80% of RAM)', parse: int('memory-budget', 128, 16_777_216),
+  },
 ] satisfies Option<keyof Config>[];
 
 /** The help text for `stratus serve`, generated from the schema so it cannot drift. */
@@ -105,6 +118,9 @@ export function loadConfig(flags: Record<string, string | string[] | undefined>,
     auth: 'on',
     idleTimeoutMs: 300_000,
     sandbox: 'bubblewrap',
+    concurrencyLimit: 1000,
+    // "Most of the host's RAM": environments rarely use all of their MemorySize, the server and the OS need the rest.
+    memoryBudgetMB: Math.floor((totalmem() / 1024 / 1024) * 0.8),
     runtimes: {},
   };
   for (const o of OPTIONS) {

@@ -22,7 +22,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const javaDouble = (n: number): string => (Number.isInteger(n) ? n.toFixed(1) : String(n));
 
 export class AliasService {
-  constructor(private readonly fns: FunctionService, private readonly store: Store) {}
+  /** `onChange` hears of every alias change (provisioned concurrency follows an alias to its version). */
+  constructor(private readonly fns: FunctionService, private readonly store: Store, private readonly onChange: (fn: string) => void = () => undefined) {}
 
   get(ref: FunctionRef, name: string): AliasConfig {
     this.requireFunction(ref);
@@ -58,6 +59,7 @@ export class AliasService {
       };
       if (!this.store.createAlias(alias)) throw new StratusError('ResourceConflictException', `Alias already exists: ${this.fns.arn(ref.name, name)}`);
       this.fns.changed(ref.name);
+      this.onChange(ref.name);
       return alias;
     });
   }
@@ -86,6 +88,7 @@ export class AliasService {
       };
       this.store.putAlias(alias);
       this.fns.changed(ref.name);
+      this.onChange(ref.name);
       return alias;
     });
   }
@@ -96,7 +99,10 @@ export class AliasService {
     return this.fns.serial(async () => {
       this.requireFunction(ref);
       this.store.deleteAlias(ref.name, name);
+      // Its provisioned concurrency goes with it.
+      this.store.deleteProvisioned(ref.name, name);
       this.fns.changed(ref.name);
+      this.onChange(ref.name);
     });
   }
 

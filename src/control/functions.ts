@@ -290,6 +290,7 @@ export class FunctionService {
         if (users.length)
           throw new StratusError('ResourceConflictException', `Unable to delete version because the following aliases reference it: [${users.map((a) => a.name).join(', ')}]`);
         this.deps.store.deleteVersion(ref.name, q);
+        this.deps.store.deleteProvisioned(ref.name, q);
       }
       this.changed(ref.name);
       this.deps.onChange?.(ref.name, q);

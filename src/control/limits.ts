@@ -18,5 +18,4 @@ export const LIMITS = {
   logTailBytes: 4096,
   /** Account-wide figures reported by GetAccountSettings. */
   totalCodeSize: 80_530_636_800,
-  concurrentExecutions: 1000,
 } as const;

@@ -47,4 +47,14 @@ export interface AliasConfig {
 export interface StoredFunction {
   config: FunctionConfig;
   tags: Record<string, string>;
+  /** PutFunctionConcurrency: executions set aside for this function (and its limit); absent = none. */
+  reservedConcurrency?: number;
+}
+
+/** A provisioned concurrency configuration, on a published version or an alias. */
+export interface ProvisionedConfig {
+  functionName: string;
+  qualifier: string;
+  requested: number;
+  lastModified: number;
 }

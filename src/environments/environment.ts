@@ -12,7 +12,7 @@ import type { Launched, Launcher } from '../sandbox/launcher.js';
 import type { LogSink } from '../telemetry/logs.js';
 import { platformError, type Invocation, type InvocationResult } from './invocation.js';
 import { RuntimeApi } from './runtime-api.js';
-import { buildEnvironment, runtimeLaunch, type RuntimeLaunch } from './runtime-env.js';
+import { buildEnvironment, runtimeLaunch, type InitType, type RuntimeLaunch } from './runtime-env.js';
 
 export interface EnvironmentDeps {
   clock: Clock;
@@ -52,6 +52,10 @@ export class Environment {
   private stdoutRest = '';
   private stderrRest = '';
   private readonly onStopped: (env: Environment) => void;
+  /** A prewarm waiting for init to finish. */
+  private warming?: { resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
+  /** Why init failed, for a prewarm's rejection. */
+  private initFailure?: string;
 
   constructor(
     readonly config: FunctionConfig,
@@ -59,6 +63,7 @@ export class Environment {
     private readonly runtime: RuntimeCommand,
     private readonly deps: EnvironmentDeps,
     onStopped: (env: Environment) => void,
+    readonly initType: InitType = 'on-demand',
   ) {
     const d = new Date(deps.clock.now());
     const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`;
@@ -83,10 +88,32 @@ export class Environment {
     });
   }
 
+  /**
+   * Start and initialise the environment with no invocation (provisioned concurrency): resolves
+   * once the runtime asks for its first event, rejects with the reason when init fails. Its first
+   * invocation then reports no Init Duration, as on AWS.
+   */
+  prewarm(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.initFailure = `init did not finish within ${INIT_LIMIT_MS / 1000} s`;
+        this.stop();
+      }, INIT_LIMIT_MS);
+      this.warming = { resolve, reject, timer };
+      this.reportedInit = true;
+      this.start();
+    });
+  }
+
   /** Stop the environment: kill its process group, close its listener, remove its /tmp. */
   stop(): void {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
+    if (this.warming) {
+      clearTimeout(this.warming.timer);
+      this.warming.reject(new Error(this.initFailure ?? 'the runtime exited during init'));
+      this.warming = undefined;
+    }
     this.launched?.destroy();
     this.api?.close();
     this.flushPartialLines();
@@ -101,7 +128,8 @@ export class Environment {
     const launch = runtimeLaunch(this.runtime, paths, this.codeDir);
     if (!launch) {
       this.line(`INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint`);
-      return this.fail('Runtime.InvalidEntrypoint', `RequestId: ${this.pending!.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths('').taskRoot}/bootstrap /opt/bootstrap]`);
+      this.initFailure = 'Runtime.InvalidEntrypoint';
+      return this.fail('Runtime.InvalidEntrypoint', `RequestId: ${this.pending?.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths('').taskRoot}/bootstrap /opt/bootstrap]`);
     }
     this.api = new RuntimeApi(
       {
@@ -109,6 +137,12 @@ export class Environment {
           if (this.initDurationMs === undefined) {
             this.initDurationMs = this.deps.clock.monotonic() - this.initStartedAt;
             this.launched?.initDone();
+            if (this.warming) {
+              clearTimeout(this.warming.timer);
+              this.warming.resolve();
+              this.warming = undefined;
+              this.lastUsed = this.deps.clock.now();
+            }
           }
           if (this.state === 'initializing') this.state = this.pending ? 'busy' : 'idle';
         },
@@ -127,6 +161,7 @@ export class Environment {
             'Unhandled',
           ),
         onInitError: (body, type) => {
+          this.initFailure = `${type ?? 'Runtime.Unknown'}: ${initErrorMessage(body)}`;
           this.line(`INIT_REPORT Init Duration: ${ms(this.deps.clock.monotonic() - this.initStartedAt)} ms\tPhase: init\tStatus: error\tError Type: ${type ?? 'Runtime.Unknown'}`);
           this.finish(body, 'Unhandled', true);
         },
@@ -138,7 +173,8 @@ export class Environment {
     try {
       uid = this.deps.launcher.reserveUid();
     } catch (err) {
-      return this.fail('Sandbox.Failure', `RequestId: ${this.pending!.inv.requestId} Error: ${(err as Error).message}`);
+      this.initFailure = `Sandbox.Failure: ${(err as Error).message}`;
+      return this.fail('Sandbox.Failure', `RequestId: ${this.pending?.inv.requestId} Error: ${(err as Error).message}`);
     }
     if (uid !== undefined) this.api.restrictTo(uid);
     this.api.listen().then(
@@ -159,6 +195,7 @@ export class Environment {
       logStream: this.logStream,
       taskRoot: paths.taskRoot,
       runtimeDir: launch.runtimeDir,
+      initType: this.initType,
     });
     let launched: Launched;
     try {
@@ -300,4 +337,12 @@ export class Environment {
 }
 
 const ms = (n: number): string => n.toFixed(2);
+
+function initErrorMessage(body: Buffer): string {
+  try {
+    return String((JSON.parse(body.toString('utf8')) as { errorMessage?: unknown }).errorMessage ?? '');
+  } catch {
+    return body.toString('utf8').slice(0, 200);
+  }
+}
 

@@ -3,10 +3,18 @@
  * (cold start); one invocation per environment at a time; idle ones stop after the keep-alive;
  * after a code or configuration change, new invocations get new environments while the old ones
  * finish what they are doing and stop.
+ *
+ * Limits: every invocation takes an execution from the concurrency limiter (or is throttled), and
+ * the MemorySize of all live environments stays within the memory budget: to start a new one, idle
+ * environments are stopped least recently used first, and only when none is left is the
+ * invocation throttled. Provisioned environments are started ahead, preferred, never reaped or
+ * evicted.
  */
 import type { RuntimeCommand } from '../config/config.js';
 import type { FunctionConfig } from '../control/model.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { throttled } from '../errors/catalog.js';
+import type { ConcurrencyLimiter } from '../invoke/limiter.js';
 import { Environment, type EnvironmentDeps } from './environment.js';
 import type { Invocation, InvocationResult } from './invocation.js';
 
@@ -15,6 +23,10 @@ export interface PoolDeps extends EnvironmentDeps {
   runtimes: Readonly<Record<string, RuntimeCommand>>;
   codeDir: (sha: string) => string;
   metrics: Metrics;
+  limiter: ConcurrencyLimiter;
+  memoryBudgetMB: number;
+  /** A provisioned environment stopped (crashed, evicted by a change): its group may need a new one. */
+  onProvisionedLost?: (group: string) => void;
 }
 
 /** Environments are only shared by invocations of the same version with the same revision. */
@@ -22,6 +34,11 @@ const keyOf = (c: FunctionConfig): string => `${c.name}\0${c.version}\0${c.revis
 
 export class EnvironmentPool {
   private readonly idle = new Map<string, Environment[]>();
+  /** Idle provisioned environments, taken before on-demand ones. */
+  private readonly idlePinned = new Map<string, Environment[]>();
+  /** Provisioned environments → their provisioned-concurrency group (`name\0qualifier`). */
+  private readonly pinned = new Map<Environment, string>();
+  private liveMemoryMB = 0;
   private readonly live = new Set<Environment>();
   /** Environments of a function that changed since they started: they stop once they finish. */
   private readonly retired = new WeakSet<Environment>();
@@ -34,11 +51,13 @@ export class EnvironmentPool {
   }
 
   async run(config: FunctionConfig, inv: Invocation): Promise<InvocationResult> {
+    const release = this.deps.limiter.acquire(config.name);
     const key = keyOf(config);
-    const counters = this.deps.metrics.start(config.name, config.version);
+    let counters;
     let failed = true;
     try {
-      let env = this.idle.get(key)?.pop() ?? this.create(config);
+      let env = this.idlePinned.get(key)?.pop() ?? this.idle.get(key)?.pop() ?? this.create(config);
+      counters = this.deps.metrics.start(config.name, config.version);
       let result = await env.invoke(inv);
       if (result.undelivered) {
         env = this.create(config);
@@ -48,8 +67,51 @@ export class EnvironmentPool {
       failed = result.error !== undefined;
       return result;
     } finally {
-      this.deps.metrics.finish(counters, failed);
+      if (counters) this.deps.metrics.finish(counters, failed);
+      release();
     }
+  }
+
+  /**
+   * Keep `n` initialised environments of `config` for a provisioned-concurrency group: start the
+   * missing ones (in parallel), stop extra ones and those of another version (the alias moved).
+   * Rejects with the init failure when one cannot start.
+   */
+  async provision(group: string, config: FunctionConfig, n: number): Promise<void> {
+    const key = keyOf(config);
+    const mine: Environment[] = [];
+    for (const [e, g] of this.pinned) {
+      if (g !== group) continue;
+      if (keyOf(e.config) === key) mine.push(e);
+      else this.unpin(e);
+    }
+    for (const e of mine.splice(n)) this.unpin(e);
+    const starting: Promise<void>[] = [];
+    for (let i = mine.length; i < n; i++) {
+      const env = this.create(config, 'provisioned-concurrency');
+      this.pinned.set(env, group);
+      starting.push(env.prewarm().then(() => this.release(env, key)));
+    }
+    await Promise.all(starting);
+  }
+
+  /** Provisioned environments of the group ready for invocations now. */
+  provisionedReady(group: string): number {
+    let n = 0;
+    for (const [e, g] of this.pinned) if (g === group && (e.state === 'idle' || e.state === 'busy')) n++;
+    return n;
+  }
+
+  /** Give up a provisioned-concurrency group: idle environments stop, busy ones after they finish. */
+  unprovision(group: string): void {
+    for (const [e, g] of this.pinned) if (g === group) this.unpin(e);
+  }
+
+  private unpin(e: Environment): void {
+    this.pinned.delete(e);
+    this.removeFrom(this.idlePinned, e);
+    if (e.state === 'idle' || e.state === 'new') e.stop();
+    else this.retired.add(e);
   }
 
   /**
@@ -59,10 +121,12 @@ export class EnvironmentPool {
    */
   retire(name: string, version?: string): void {
     const prefix = version === undefined ? `${name}\0` : `${name}\0${version}\0`;
-    for (const [key, envs] of this.idle) {
-      if (!key.startsWith(prefix)) continue;
-      this.idle.delete(key);
-      for (const e of envs) e.stop();
+    for (const lists of [this.idle, this.idlePinned]) {
+      for (const [key, envs] of lists) {
+        if (!key.startsWith(prefix)) continue;
+        lists.delete(key);
+        for (const e of envs) e.stop();
+      }
     }
     for (const e of this.live) if (e.config.name === name && (version === undefined || e.config.version === version)) this.retired.add(e);
   }
@@ -74,30 +138,55 @@ export class EnvironmentPool {
     this.idle.clear();
   }
 
-  private create(config: FunctionConfig): Environment {
+  private create(config: FunctionConfig, initType: 'on-demand' | 'provisioned-concurrency' = 'on-demand'): Environment {
+    this.makeRoom(config.memorySize);
     // The invoke path checked that this server can run the runtime.
     const runtime = this.deps.runtimes[config.runtime]!;
-    const env = new Environment(config, this.deps.codeDir(config.codeSha256), runtime, this.deps, (e) => this.forget(e));
+    const env = new Environment(config, this.deps.codeDir(config.codeSha256), runtime, this.deps, (e) => this.forget(e), initType);
     this.live.add(env);
+    this.liveMemoryMB += config.memorySize;
     return env;
+  }
+
+  /** Stop idle on-demand environments, least recently used first, until `mb` more fits the budget. */
+  private makeRoom(mb: number): void {
+    while (this.liveMemoryMB + mb > this.deps.memoryBudgetMB) {
+      let oldest: Environment | undefined;
+      for (const list of this.idle.values()) for (const e of list) if (!oldest || e.lastUsed < oldest.lastUsed) oldest = e;
+      // Nothing idle to give back: the machine is full, so the invocation is throttled.
+      if (!oldest) throw throttled('ConcurrentInvocationLimitExceeded');
+      oldest.stop();
+    }
   }
 
   private release(env: Environment, key: string): void {
     if (env.state !== 'idle') return;
     if (this.closed || this.retired.has(env)) return env.stop();
-    const list = this.idle.get(key);
+    const lists = this.pinned.has(env) ? this.idlePinned : this.idle;
+    const list = lists.get(key);
     if (list) list.push(env);
-    else this.idle.set(key, [env]);
+    else lists.set(key, [env]);
   }
 
   private forget(env: Environment): void {
-    this.live.delete(env);
+    if (!this.live.delete(env)) return;
+    this.liveMemoryMB -= env.config.memorySize;
+    this.removeFrom(this.idle, env);
+    this.removeFrom(this.idlePinned, env);
+    const group = this.pinned.get(env);
+    if (group !== undefined) {
+      this.pinned.delete(env);
+      if (!this.closed) this.deps.onProvisionedLost?.(group);
+    }
+  }
+
+  private removeFrom(lists: Map<string, Environment[]>, env: Environment): void {
     const key = keyOf(env.config);
-    const list = this.idle.get(key);
+    const list = lists.get(key);
     if (!list) return;
     const i = list.indexOf(env);
     if (i !== -1) list.splice(i, 1);
-    if (list.length === 0) this.idle.delete(key);
+    if (list.length === 0) lists.delete(key);
   }
 
   private reap(): void {

@@ -62,7 +62,11 @@ export interface EnvironmentContext {
   logStream: string;
   taskRoot: string;
   runtimeDir: string;
+  initType: InitType;
 }
+
+/** How an environment came to be: for an invocation, or ahead of time for provisioned concurrency. */
+export type InitType = 'on-demand' | 'provisioned-concurrency';
 
 /**
  * Lambda's variables, then the function's own (which cannot name a reserved one: validation
@@ -87,7 +91,7 @@ export function buildEnvironment(c: FunctionConfig, runtime: RuntimeCommand, x: 
     AWS_LAMBDA_FUNCTION_VERSION: c.version,
     AWS_LAMBDA_LOG_GROUP_NAME: c.logging.logGroup,
     AWS_LAMBDA_LOG_STREAM_NAME: x.logStream,
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_INITIALIZATION_TYPE: x.initType,
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
     AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129:2000',
     _AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129',

@@ -23,6 +23,7 @@ export const CATALOG = {
   PreconditionFailedException: { status: 412, field: 'message', fault: 'User' },
   UnsupportedMediaTypeException: { status: 415, field: 'message', fault: 'User' },
   CodeStorageExceededException: { status: 400, field: 'message', fault: 'User' },
+  ProvisionedConcurrencyConfigNotFoundException: { status: 404, field: 'message', fault: 'User' },
   ResourceNotReadyException: { status: 502, field: 'message', fault: 'Service' },
   ServiceException: { status: 500, field: 'Message', fault: 'Service' },
   InvalidRuntimeException: { status: 502, field: 'Message', fault: 'Service' },
@@ -111,5 +112,9 @@ export function validationError(violations: Violation[]): StratusError {
   const parts = violations.map((v) => `Value ${renderValue(v.value)} at '${v.path}' failed to satisfy constraint: ${v.constraint}`);
   return new StratusError('ValidationException', `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`);
 }
+
+/** Throttles: AWS's text is always "Rate Exceeded."; the Reason says which limit (contract D2, D4). */
+export type ThrottleReason = 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded';
+export const throttled = (reason: ThrottleReason) => new StratusError('TooManyRequestsException', 'Rate Exceeded.', { Reason: reason });
 
 export const internalError = () => new StratusError('ServiceException', 'An internal error occurred. Check the Stratus server log for details.');

@@ -41,6 +41,15 @@ const MIGRATIONS: string[] = [
      config TEXT NOT NULL,
      PRIMARY KEY (name, alias)
    );`,
+  // Concurrency: reserved per function; provisioned per version or alias.
+  `ALTER TABLE functions ADD COLUMN reserved_concurrency INTEGER;
+   CREATE TABLE provisioned_concurrency (
+     name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+     qualifier TEXT NOT NULL,
+     requested INTEGER NOT NULL,
+     last_modified INTEGER NOT NULL,
+     PRIMARY KEY (name, qualifier)
+   );`,
 ];
 
 /** $LATEST sorts before the numbered versions. */
@@ -56,7 +65,14 @@ export function openSqliteStore(path: string): Store {
   migrate(db);
 
   const q = {
-    getFn: db.prepare<[string], { tags: string }>('SELECT tags FROM functions WHERE name = ?'),
+    getFn: db.prepare<[string], { tags: string; reserved: number | null }>('SELECT tags, reserved_concurrency AS reserved FROM functions WHERE name = ?'),
+    setReserved: db.prepare('UPDATE functions SET reserved_concurrency = ? WHERE name = ?'),
+    totalReserved: db.prepare<[string], { n: number | null }>('SELECT SUM(reserved_concurrency) AS n FROM functions WHERE name <> ?'),
+    putProvisioned: db.prepare('INSERT OR REPLACE INTO provisioned_concurrency (name, qualifier, requested, last_modified) VALUES (?, ?, ?, ?)'),
+    deleteProvisioned: db.prepare('DELETE FROM provisioned_concurrency WHERE name = ? AND qualifier = ?'),
+    listProvisioned: db.prepare<[string, string], { name: string; qualifier: string; requested: number; last_modified: number }>(
+      'SELECT name, qualifier, requested, last_modified FROM provisioned_concurrency WHERE ? = \'\' OR name = ? ORDER BY name, qualifier',
+    ),
     getVersion: db.prepare<[string, string], { config: string }>('SELECT config FROM function_versions WHERE name = ? AND version = ?'),
     list: db.prepare<[string, number], { config: string }>(
       `SELECT config FROM function_versions WHERE version = '$LATEST' AND name > ? ORDER BY name LIMIT ?`,
@@ -111,7 +127,9 @@ export function openSqliteStore(path: string): Store {
       const fn = q.getFn.get(name);
       const v = fn && q.getVersion.get(name, '$LATEST');
       if (!fn || !v) return undefined;
-      return { config: JSON.parse(v.config) as FunctionConfig, tags: JSON.parse(fn.tags) as Record<string, string> };
+      const out: StoredFunction = { config: JSON.parse(v.config) as FunctionConfig, tags: JSON.parse(fn.tags) as Record<string, string> };
+      if (fn.reserved !== null) out.reservedConcurrency = fn.reserved;
+      return out;
     },
     listFunctions: (afterName, limit) => q.list.all(afterName ?? '', limit).map(parse),
     createFunction: (config, tags) => createFunction(config, tags),
@@ -134,6 +152,12 @@ export function openSqliteStore(path: string): Store {
     createAlias: (a) => q.insertAlias.run(a.functionName, a.name, JSON.stringify(a)).changes > 0,
     putAlias: (a) => void q.putAlias.run(a.functionName, a.name, JSON.stringify(a)),
     deleteAlias: (name, alias) => void q.deleteAlias.run(name, alias),
+    setReservedConcurrency: (name, n) => void q.setReserved.run(n ?? null, name),
+    totalReserved: (except) => q.totalReserved.get(except ?? '')?.n ?? 0,
+    putProvisioned: (p) => void q.putProvisioned.run(p.functionName, p.qualifier, p.requested, p.lastModified),
+    deleteProvisioned: (name, qualifier) => void q.deleteProvisioned.run(name, qualifier),
+    listProvisioned: (name) =>
+      q.listProvisioned.all(name ?? '', name ?? '').map((r) => ({ functionName: r.name, qualifier: r.qualifier, requested: r.requested, lastModified: r.last_modified })),
     setTags: (name, tags) => void q.setTags.run(JSON.stringify(tags), name),
     putCodePackage: (sha, size, unzipped) => void q.putCode.run(sha, size, unzipped, Date.now()),
     unreferencedCodePackages: () => q.unreferenced.all().map((r) => r.sha256),

@@ -1,5 +1,5 @@
 /** Persistence interfaces. SQLite implements them now; a cluster store can later. */
-import type { AliasConfig, FunctionConfig, StoredFunction } from '../control/model.js';
+import type { AliasConfig, FunctionConfig, ProvisionedConfig, StoredFunction } from '../control/model.js';
 
 export interface LogEvent {
   group: string;
@@ -49,6 +49,13 @@ export interface Store {
   putAlias(alias: AliasConfig): void;
   deleteAlias(name: string, alias: string): void;
   setTags(name: string, tags: Record<string, string>): void;
+  setReservedConcurrency(name: string, n: number | undefined): void;
+  /** Reserved concurrency summed over all functions but `except`. */
+  totalReserved(except?: string): number;
+  putProvisioned(p: ProvisionedConfig): void;
+  deleteProvisioned(name: string, qualifier: string): void;
+  /** All provisioned configurations, or a function's. */
+  listProvisioned(name?: string): ProvisionedConfig[];
   /** Record that a code package is stored and unpacked; idempotent. */
   putCodePackage(sha256: string, size: number, unzippedSize: number): void;
   /** Code packages no function version refers to. */

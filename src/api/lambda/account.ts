@@ -1,10 +1,11 @@
 /** Lambda API: GetAccountSettings (contract C1, E). */
 import { LIMITS } from '../../control/limits.js';
 import type { Route } from '../../gateway/router.js';
+import type { ConcurrencyService } from '../../control/concurrency.js';
 import type { Store } from '../../store/store.js';
 import { json } from './json.js';
 
-export function accountRoutes(store: Store): Route[] {
+export function accountRoutes(store: Store, concurrency: ConcurrencyService): Route[] {
   return [
     {
       method: 'GET', path: '/2016-08-19/account-settings', operation: 'GetAccountSettings', maxBody: 1024 * 1024,
@@ -15,9 +16,8 @@ export function accountRoutes(store: Store): Route[] {
             TotalCodeSize: LIMITS.totalCodeSize,
             CodeSizeUnzipped: LIMITS.unzippedBytes,
             CodeSizeZipped: LIMITS.zippedBytes,
-            ConcurrentExecutions: LIMITS.concurrentExecutions,
-            // Reserved concurrency arrives with the concurrency issue; until then nothing is reserved.
-            UnreservedConcurrentExecutions: LIMITS.concurrentExecutions,
+            ConcurrentExecutions: concurrency.accountLimit,
+            UnreservedConcurrentExecutions: concurrency.unreserved(),
           },
           AccountUsage: { TotalCodeSize: usage.totalCodeSize, FunctionCount: usage.functionCount },
         });

@@ -52,6 +52,7 @@ export function functionRoutes(fns: FunctionService, account: Account, links: Co
           Code: { RepositoryType: 'S3', Location: links.url(req.origin, fn.config.codeSha256) },
         };
         if (Object.keys(fn.tags).length) out.Tags = fn.tags;
+        if (fn.reservedConcurrency !== undefined) out.Concurrency = { ReservedConcurrentExecutions: fn.reservedConcurrency };
         return json(200, out);
       },
     },

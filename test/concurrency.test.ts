@@ -1,0 +1,208 @@
+/** Reserved and provisioned concurrency, throttles and the memory budget, through a real server and the real SDK. */
+import {
+  CreateAliasCommand, DeleteFunctionConcurrencyCommand, DeleteProvisionedConcurrencyConfigCommand, GetAccountSettingsCommand,
+  GetFunctionCommand, GetFunctionConcurrencyCommand, GetProvisionedConcurrencyConfigCommand, ListProvisionedConcurrencyConfigsCommand,
+  PublishVersionCommand, PutFunctionConcurrencyCommand, PutProvisionedConcurrencyConfigCommand, UpdateAliasCommand,
+  UpdateFunctionCodeCommand, waitUntilFunctionUpdatedV2, type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { deploy, invoke } from './helpers/functions.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { makeZip } from './helpers/zip.js';
+
+const ARN = 'arn:aws:lambda:us-east-1:000000000000:function';
+
+/** Sleeps `ms` from the event, then says how its environment was initialised. */
+const SLOW = {
+  'index.js': `let n = 0;
+exports.handler = async (e) => {
+  await new Promise((r) => setTimeout(r, e.ms ?? 0));
+  return { init: process.env.AWS_LAMBDA_INITIALIZATION_TYPE, version: process.env.AWS_LAMBDA_FUNCTION_VERSION, calls: ++n };
+};\n`,
+};
+
+type Err = { name: string; message: string; Reason?: string; $metadata: { httpStatusCode?: number } };
+async function rejects(fn: () => Promise<unknown>): Promise<Err> {
+  try {
+    await fn();
+  } catch (err) {
+    return err as Err;
+  }
+  assert.fail('expected the call to fail');
+}
+
+/** Invoke, returning either the result or the error (to count throttles among concurrent calls). */
+const attempt = (client: LambdaClient, name: string, payload: unknown) =>
+  invoke(client, name, payload).then(
+    (r) => ({ ok: r }),
+    (err: Err) => ({ err }),
+  );
+
+async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('reserved concurrency', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer();
+    await deploy(s.client, 'rc', SLOW);
+  });
+
+  it('Put/Get/Delete, shown in GetFunction and the account settings', async () => {
+    const put = await s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'rc', ReservedConcurrentExecutions: 5 }));
+    assert.equal(put.ReservedConcurrentExecutions, 5);
+    assert.equal((await s.client.send(new GetFunctionConcurrencyCommand({ FunctionName: 'rc' }))).ReservedConcurrentExecutions, 5);
+    assert.deepEqual((await s.client.send(new GetFunctionCommand({ FunctionName: 'rc' }))).Concurrency, { ReservedConcurrentExecutions: 5 });
+    const settings = await s.client.send(new GetAccountSettingsCommand({}));
+    assert.deepEqual([settings.AccountLimit!.ConcurrentExecutions, settings.AccountLimit!.UnreservedConcurrentExecutions], [1000, 995]);
+    await s.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'rc' }));
+    assert.equal((await s.client.send(new GetFunctionConcurrencyCommand({ FunctionName: 'rc' }))).ReservedConcurrentExecutions, undefined);
+    assert.equal((await s.client.send(new GetAccountSettingsCommand({}))).AccountLimit!.UnreservedConcurrentExecutions, 1000);
+  });
+
+  it('refuses what AWS refuses, with AWS’s texts', async () => {
+    const tooMuch = await rejects(() => s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'rc', ReservedConcurrentExecutions: 901 })));
+    assert.equal(tooMuch.name, 'InvalidParameterValueException');
+    assert.equal(tooMuch.message, "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].");
+    await s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'rc', ReservedConcurrentExecutions: 900 }));
+    const qualified = await rejects(() => s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'rc:1', ReservedConcurrentExecutions: 1 })));
+    assert.equal(qualified.message, 'This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.');
+    const negative = await rejects(() => s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'rc', ReservedConcurrentExecutions: -1 })));
+    assert.equal(negative.name, 'ValidationException');
+    assert.equal(negative.message, "1 validation error detected: Value '-1' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0");
+    const missing = await rejects(() => s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'no-such', ReservedConcurrentExecutions: 1 })));
+    assert.equal(missing.message, `Function not found: ${ARN}:no-such`);
+    await s.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'rc' }));
+  });
+
+  it('throttles beyond the reservation with Reason ReservedFunctionConcurrentInvocationLimitExceeded; 0 turns it off', async () => {
+    await s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'rc', ReservedConcurrentExecutions: 1 }));
+    const results = await Promise.all([attempt(s.client, 'rc', { ms: 600 }), attempt(s.client, 'rc', { ms: 600 })]);
+    const throttled = results.filter((r) => 'err' in r).map((r) => (r as { err: Err }).err);
+    assert.equal(throttled.length, 1, 'one of two concurrent invocations is throttled');
+    assert.equal(throttled[0]!.name, 'TooManyRequestsException');
+    assert.equal(throttled[0]!.$metadata.httpStatusCode, 429);
+    assert.equal(throttled[0]!.message, 'Rate Exceeded.');
+    assert.equal(throttled[0]!.Reason, 'ReservedFunctionConcurrentInvocationLimitExceeded');
+    await s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'rc', ReservedConcurrentExecutions: 0 }));
+    const off = await rejects(() => invoke(s.client, 'rc'));
+    assert.equal(off.Reason, 'ReservedFunctionConcurrentInvocationLimitExceeded');
+    await s.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'rc' }));
+    assert.equal((await invoke(s.client, 'rc')).json.init, 'on-demand');
+  });
+});
+
+describe('account limit and memory budget', () => {
+  it('throttles beyond the account limit with Reason ConcurrentInvocationLimitExceeded', async () => {
+    const s = await startTestServer({ 'concurrency-limit': '2' });
+    await deploy(s.client, 'acct', SLOW);
+    const results = await Promise.all([1, 2, 3].map(() => attempt(s.client, 'acct', { ms: 800 })));
+    const errs = results.filter((r) => 'err' in r).map((r) => (r as { err: Err }).err);
+    assert.equal(errs.length, 1);
+    assert.equal(errs[0]!.Reason, 'ConcurrentInvocationLimitExceeded');
+    assert.equal((await s.client.send(new GetAccountSettingsCommand({}))).AccountLimit!.ConcurrentExecutions, 2);
+  });
+
+  it('evicts idle environments least recently used first, and throttles only when none is idle', async () => {
+    const s = await startTestServer({ 'memory-budget': '256' });
+    for (const name of ['mem-a', 'mem-b', 'mem-c']) await deploy(s.client, name, SLOW);
+    await invoke(s.client, 'mem-a');
+    await invoke(s.client, 'mem-b');
+    const warmB = await invoke(s.client, 'mem-b');
+    assert.doesNotMatch(warmB.log, /Init Duration/);
+    // The budget holds two 128 MB environments: starting mem-c stops the least recently used (mem-a).
+    const c = await invoke(s.client, 'mem-c');
+    assert.equal(c.error, undefined);
+    assert.doesNotMatch((await invoke(s.client, 'mem-c')).log, /Init Duration/);
+    assert.match((await invoke(s.client, 'mem-a')).log, /Init Duration/, 'mem-a was evicted');
+    // Two busy environments fill the budget: a third invocation has nothing to evict.
+    const results = await Promise.all([attempt(s.client, 'mem-a', { ms: 800 }), attempt(s.client, 'mem-c', { ms: 800 }), delayed(200, () => attempt(s.client, 'mem-b', {}))]);
+    const third = results[2] as { err?: Err };
+    assert.equal(third.err?.Reason, 'ConcurrentInvocationLimitExceeded');
+  });
+});
+
+const delayed = <T>(ms: number, fn: () => Promise<T>) => new Promise<T>((r) => setTimeout(() => r(fn()), ms));
+
+describe('provisioned concurrency', () => {
+  let s: TestServer;
+  before(async () => {
+    // A 1 s keep-alive shows provisioned environments are never reaped.
+    s = await startTestServer({ 'idle-timeout': '1' });
+    await deploy(s.client, 'pc', SLOW);
+    await s.client.send(new PublishVersionCommand({ FunctionName: 'pc' }));
+  });
+
+  const status = (Qualifier: string) => s.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier }));
+
+  it('refuses what AWS refuses, with AWS’s texts', async () => {
+    const latest = await rejects(() => s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '$LATEST', ProvisionedConcurrentExecutions: 1 })));
+    assert.equal(latest.message, 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
+    const noAlias = await rejects(() => s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: 'nope', ProvisionedConcurrentExecutions: 1 })));
+    assert.equal(noAlias.message, `Cannot find alias arn: ${ARN}:pc:nope`);
+    const zero = await rejects(() => s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1', ProvisionedConcurrentExecutions: 0 })));
+    assert.equal(zero.name, 'ValidationException');
+    await s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'pc', ReservedConcurrentExecutions: 1 }));
+    const over = await rejects(() => s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1', ProvisionedConcurrentExecutions: 2 })));
+    assert.equal(over.message, 'Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function');
+    await s.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'pc' }));
+    const none = await rejects(() => status('1'));
+    assert.equal(none.name, 'ProvisionedConcurrencyConfigNotFoundException');
+    assert.equal(none.$metadata.httpStatusCode, 404);
+    assert.equal(none.message, 'No Provisioned Concurrency Config found for this function');
+  });
+
+  it('initialises N environments ahead: IN_PROGRESS → READY, no Init Duration, never reaped, spill-over on demand', async () => {
+    const put = await s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1', ProvisionedConcurrentExecutions: 2 }));
+    assert.equal(put.$metadata.httpStatusCode, 202);
+    assert.equal(put.RequestedProvisionedConcurrentExecutions, 2);
+    assert.equal(put.Status, 'IN_PROGRESS');
+    await until('READY', async () => (await status('1')).Status === 'READY');
+    const ready = await status('1');
+    assert.deepEqual([ready.AvailableProvisionedConcurrentExecutions, ready.AllocatedProvisionedConcurrentExecutions], [2, 2]);
+    assert.match(ready.LastModified!, /^\d{4}-\d\d-\d\dT/);
+    await new Promise((r) => setTimeout(r, 2500)); // beyond the 1 s keep-alive
+    const results = await Promise.all([0, 1, 2].map(() => invoke(s.client, 'pc:1', { ms: 700 })));
+    const kinds = results.map((r) => r.json.init).sort();
+    assert.deepEqual(kinds, ['on-demand', 'provisioned-concurrency', 'provisioned-concurrency']);
+    for (const r of results) {
+      if (r.json.init === 'provisioned-concurrency') assert.doesNotMatch(r.log, /Init Duration/);
+      else assert.match(r.log, /Init Duration/);
+    }
+    const list = await s.client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'pc' }));
+    assert.deepEqual(list.ProvisionedConcurrencyConfigs!.map((c) => c.FunctionArn), [`${ARN}:pc:1`]);
+    await s.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1' }));
+    await rejects(() => status('1'));
+  });
+
+  it('follows an alias to its new version', async () => {
+    await s.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'pc', ZipFile: await makeZip(SLOW) }));
+    await waitUntilFunctionUpdatedV2({ client: s.client, maxWaitTime: 10 }, { FunctionName: 'pc' });
+    await s.client.send(new PublishVersionCommand({ FunctionName: 'pc', Description: 'two' }));
+    await s.client.send(new CreateAliasCommand({ FunctionName: 'pc', Name: 'live', FunctionVersion: '1' }));
+    await s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: 'live', ProvisionedConcurrentExecutions: 1 }));
+    await until('READY on version 1', async () => (await status('live')).Status === 'READY');
+    await s.client.send(new UpdateAliasCommand({ FunctionName: 'pc', Name: 'live', FunctionVersion: '2' }));
+    await until('READY on version 2', async () => (await status('live')).Status === 'READY');
+    const r = await invoke(s.client, 'pc:live');
+    assert.deepEqual([r.json.version, r.json.init], ['2', 'provisioned-concurrency']);
+  });
+
+  it('reports FAILED with the reason when init fails', async () => {
+    await deploy(s.client, 'pc-bad', { 'index.js': 'throw new Error("cannot start");\n' });
+    await s.client.send(new PublishVersionCommand({ FunctionName: 'pc-bad' }));
+    await s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc-bad', Qualifier: '1', ProvisionedConcurrentExecutions: 1 }));
+    let last: { Status?: string; StatusReason?: string } = {};
+    await until('FAILED', async () => {
+      last = await s.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'pc-bad', Qualifier: '1' }));
+      return last.Status === 'FAILED';
+    });
+    assert.match(last.StatusReason!, /cannot start/);
+  });
+});
