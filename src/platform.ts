@@ -121,7 +121,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ...tagRoutes(fns),
       ...accountRoutes(store, concurrency),
       ...logsRoutes(store, logs, account),
-      ...metricsRoutes(metrics),
+      ...metricsRoutes(metrics, pool, config.memoryBudgetMB),
     );
     const server = createGateway({
       router,

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { runCli } from './helpers/cli.js';
 import { deploy, invoke } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { makeZip } from './helpers/zip.js';
@@ -95,6 +96,28 @@ describe('reserved concurrency', () => {
     assert.equal(off.Reason, 'ReservedFunctionConcurrentInvocationLimitExceeded');
     await s.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'rc' }));
     assert.equal((await invoke(s.client, 'rc')).json.init, 'on-demand');
+  });
+});
+
+describe('stratus concurrency, provisioned and top', () => {
+  it('sets and reads reservations and shows live concurrency', async () => {
+    const s = await startTestServer();
+    const env = { STRATUS_ENDPOINT: s.url, STRATUS_DATA_DIR: s.dataDir };
+    await deploy(s.client, 'cli-c', SLOW);
+    const set = await runCli(['concurrency', 'set', 'cli-c', '3'], env);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout.trim(), '✔ cli-c: 3 executions reserved');
+    assert.equal(JSON.parse((await runCli(['concurrency', 'get', 'cli-c', '--json'], env)).stdout).ReservedConcurrentExecutions, 3);
+    const bad = await runCli(['provisioned', 'set', 'cli-c', '--qualifier', '$LATEST', '1'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /cannot be applied to unpublished function versions/);
+    const running = invoke(s.client, 'cli-c', { ms: 1500 });
+    await new Promise((r) => setTimeout(r, 700));
+    const top = await runCli(['top', '--once'], env);
+    assert.equal(top.code, 0, top.stderr);
+    assert.match(top.stdout, /FUNCTION\s+VERSION\s+RUNNING\s+BUSY\s+IDLE\s+STARTING\s+PROVISIONED\s+INVOKES\/S\s+ERRORS\/S\ncli-c\s+\$LATEST\s+1\s+1\s+0\s+0\s+0/);
+    await running;
+    assert.equal((await runCli(['concurrency', 'delete', 'cli-c'], env)).code, 0);
   });
 });
 

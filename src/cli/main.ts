@@ -16,6 +16,9 @@ Usage:
   stratus aliases create|update|get|list|delete <name> <alias> …
   stratus deploy <name> --code DIR|ZIP --alias A [--canary 10%,50%,100% --interval 30s]
   stratus rollback <name> --alias A [--to VERSION]
+  stratus concurrency set|get|delete <name> [N]
+  stratus provisioned set|get|list|delete <name> --qualifier Q [N]
+  stratus top [--once]
   stratus invoke <name> [--payload JSON] [--qualifier Q] [--log]
   stratus logs <name> [--follow] [--since 10m] [--filter TEXT]
 
@@ -33,6 +36,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   versions: async () => (await import('./versions.js')).versionsCommand,
   aliases: async () => (await import('./versions.js')).aliasesCommand,
   deploy: async () => (await import('./deploy.js')).deployCommand,
+  concurrency: async () => (await import('./concurrency.js')).concurrencyCommand,
+  provisioned: async () => (await import('./concurrency.js')).provisionedCommand,
+  top: async () => (await import('./concurrency.js')).topCommand,
   rollback: async () => (await import('./deploy.js')).rollbackCommand,
   logs: async () => (await import('./logs.js')).logsCommand,
 };

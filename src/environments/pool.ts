@@ -95,6 +95,22 @@ export class EnvironmentPool {
     await Promise.all(starting);
   }
 
+  /** Live environments per function version: how many are busy, idle, starting, and provisioned. */
+  stats(): { functionName: string; version: string; busy: number; idle: number; starting: number; provisioned: number; memoryMB: number }[] {
+    const out = new Map<string, { functionName: string; version: string; busy: number; idle: number; starting: number; provisioned: number; memoryMB: number }>();
+    for (const e of this.live) {
+      const key = `${e.config.name}\0${e.config.version}`;
+      let s = out.get(key);
+      if (!s) out.set(key, (s = { functionName: e.config.name, version: e.config.version, busy: 0, idle: 0, starting: 0, provisioned: 0, memoryMB: 0 }));
+      if (e.state === 'busy') s.busy++;
+      else if (e.state === 'idle') s.idle++;
+      else s.starting++;
+      if (this.pinned.has(e)) s.provisioned++;
+      s.memoryMB += e.config.memorySize;
+    }
+    return [...out.values()];
+  }
+
   /** Provisioned environments of the group ready for invocations now. */
   provisionedReady(group: string): number {
     let n = 0;
