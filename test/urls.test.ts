@@ -1,6 +1,7 @@
 /** Function URLs and resource policies: the API through the real SDK, and real HTTP requests through the URLs. */
 import {
-  AddPermissionCommand, CreateFunctionUrlConfigCommand, DeleteFunctionCommand, DeleteFunctionUrlConfigCommand, GetFunctionUrlConfigCommand,
+  AddPermissionCommand, CreateAliasCommand, CreateFunctionUrlConfigCommand, DeleteAliasCommand, PublishVersionCommand, UpdateFunctionCodeCommand,
+  waitUntilFunctionUpdatedV2, DeleteFunctionCommand, DeleteFunctionUrlConfigCommand, GetFunctionUrlConfigCommand,
   GetPolicyCommand, ListFunctionUrlConfigsCommand, RemovePermissionCommand, UpdateFunctionUrlConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { Hash } from '@smithy/hash-node';
@@ -9,6 +10,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { before, describe, it } from 'node:test';
 import { deploy } from './helpers/functions.js';
+import { makeZip } from './helpers/zip.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 let s: TestServer;
@@ -481,6 +483,59 @@ describe('AuthType AWS_IAM', () => {
     r = await viaHost(url, '/', { method: 'POST', headers: await signed(url, s.platform.keys, body), body: '{"x":1}' });
     assert.equal(r.status, 403);
     assert.deepEqual(r.json, { Message: 'Forbidden' });
+  });
+});
+
+describe('aliases', () => {
+  it('serves a URL on an alias (its version, its own policy), and deleting the alias deletes its URL and policy', async () => {
+    await deploy(s.client, 'aliased', { 'index.js': 'exports.handler = async () => "v1";' });
+    const v1 = await s.client.send(new PublishVersionCommand({ FunctionName: 'aliased' }));
+    await s.client.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: 'live', FunctionVersion: v1.Version }));
+    await s.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'aliased', ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => "latest";' }) }));
+    await waitUntilFunctionUpdatedV2({ client: s.client, maxWaitTime: 10 }, { FunctionName: 'aliased' });
+
+    const live = await s.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'aliased', Qualifier: 'live', AuthType: 'NONE' }));
+    assert.equal(live.FunctionArn, ARN('aliased', 'live'));
+    const latest = await publicUrl('aliased');
+    assert.notEqual(live.FunctionUrl, latest);
+    // The unqualified function's public permission does not open the alias's URL: the alias has its own policy.
+    assert.equal((await viaHost(live.FunctionUrl!, '/')).status, 403);
+    await s.client.send(new AddPermissionCommand({
+      FunctionName: 'aliased', Qualifier: 'live', StatementId: 'public', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE',
+    }));
+    const p = JSON.parse((await s.client.send(new GetPolicyCommand({ FunctionName: 'aliased', Qualifier: 'live' }))).Policy!);
+    assert.equal(p.Statement[0].Resource, ARN('aliased', 'live'));
+    assert.equal((await viaHost(live.FunctionUrl!, '/')).text, '"v1"');
+    assert.equal((await viaHost(latest, '/')).text, '"latest"');
+    const listed = await s.client.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'aliased' }));
+    assert.deepEqual(listed.FunctionUrlConfigs!.map((c) => c.FunctionArn).sort(), [ARN('aliased'), ARN('aliased', 'live')]);
+    assert.equal((await s.client.send(new GetFunctionUrlConfigCommand({ FunctionName: `aliased:live` }))).FunctionUrl, live.FunctionUrl);
+
+    await s.client.send(new DeleteAliasCommand({ FunctionName: 'aliased', Name: 'live' }));
+    assert.equal((await viaHost(live.FunctionUrl!, '/')).status, 404);
+    await s.client.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: 'live', FunctionVersion: v1.Version }));
+    await rejectsWith(s.client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'aliased', Qualifier: 'live' })), 'ResourceNotFoundException', 404, 'The resource you requested does not exist.');
+    await rejectsWith(s.client.send(new GetPolicyCommand({ FunctionName: 'aliased', Qualifier: 'live' })), 'ResourceNotFoundException', 404, 'The resource you requested does not exist.');
+    assert.equal((await viaHost(latest, '/')).status, 200, 'the unqualified URL is untouched');
+  });
+
+  it('adds permissions on a published version and refuses a missing alias', async () => {
+    await deploy(s.client, 'versioned', { 'index.js': ECHO });
+    const v = await s.client.send(new PublishVersionCommand({ FunctionName: 'versioned' }));
+    const st = await s.client.send(new AddPermissionCommand({ FunctionName: 'versioned', Qualifier: v.Version, StatementId: 'v', Action: 'lambda:InvokeFunction', Principal: '*' }));
+    assert.equal(JSON.parse(st.Statement!).Resource, ARN('versioned', v.Version));
+    await rejectsWith(
+      s.client.send(new AddPermissionCommand({ FunctionName: 'versioned', Qualifier: 'ghost', StatementId: 'g', Action: 'lambda:InvokeFunction', Principal: '*' })),
+      'ResourceNotFoundException', 404, `Cannot find alias arn: ${ARN('versioned', 'ghost')}`,
+    );
+    await rejectsWith(
+      s.client.send(new AddPermissionCommand({ FunctionName: 'versioned', Qualifier: '9', StatementId: 'g', Action: 'lambda:InvokeFunction', Principal: '*' })),
+      'ResourceNotFoundException', 404, `Function not found: ${ARN('versioned', '9')}`,
+    );
+    await rejectsWith(
+      s.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'versioned', Qualifier: 'ghost', AuthType: 'NONE' })),
+      'ResourceNotFoundException', 404, 'Function does not exist',
+    );
   });
 });
 

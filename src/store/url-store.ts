@@ -20,7 +20,8 @@ export interface PolicyStore {
 
 /**
  * Appended to the SQLite migrations. Both tables cascade from `functions`, so deleting a function
- * deletes its URLs and policies (as on AWS).
+ * deletes its URLs and policies (as on AWS); the triggers do the same for a deleted alias (its URL
+ * and policy) and a deleted version (its policy), whoever deletes them.
  */
 export const URL_POLICY_MIGRATION = `CREATE TABLE function_urls (
      name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
@@ -35,7 +36,14 @@ export const URL_POLICY_MIGRATION = `CREATE TABLE function_urls (
      revision_id TEXT NOT NULL,
      statements TEXT NOT NULL,
      PRIMARY KEY (name, qualifier)
-   );`;
+   );
+   CREATE TRIGGER alias_deleted_drops_url_and_policy AFTER DELETE ON aliases BEGIN
+     DELETE FROM function_urls WHERE name = OLD.name AND qualifier = OLD.alias;
+     DELETE FROM function_policies WHERE name = OLD.name AND qualifier = OLD.alias;
+   END;
+   CREATE TRIGGER version_deleted_drops_policy AFTER DELETE ON function_versions BEGIN
+     DELETE FROM function_policies WHERE name = OLD.name AND qualifier = OLD.version;
+   END;`;
 
 export function sqliteUrlStore(db: Database.Database): UrlStore {
   const q = {

@@ -68,7 +68,7 @@ export class PolicyService {
     if (v.length) throw validationError(v);
 
     if (ref.qualifier === '$LATEST') throw invalidParameter('We currently do not support adding policies for $LATEST.');
-    this.deps.functions.get(ref);
+    this.mustExist(ref);
     const statement: PolicyStatement = {
       Sid: sid!,
       Effect: 'Allow',
@@ -112,7 +112,7 @@ export class PolicyService {
   }
 
   remove(ref: FunctionRef, sid: string, revisionId: string | null): void {
-    this.deps.functions.get(ref);
+    this.mustExist(ref);
     const p = this.stored(ref);
     if (!p) throw noPolicy();
     if (revisionId && revisionId !== p.revisionId) throw policyRevisionMismatch();
@@ -139,6 +139,27 @@ export class PolicyService {
       }
       return true;
     });
+  }
+
+  /** The function, version or alias must exist; a missing alias of an existing function has its own text (contract D4). */
+  private mustExist(ref: FunctionRef): void {
+    try {
+      this.deps.functions.get(ref);
+    } catch (err) {
+      const q = ref.qualifier;
+      if (err instanceof StratusError && err.code === 'ResourceNotFoundException' && q && !/^\d+$/.test(q) && this.functionExists(ref.name))
+        throw new StratusError('ResourceNotFoundException', `Cannot find alias arn: ${this.deps.functions.arn(ref.name, q)}`);
+      throw err;
+    }
+  }
+
+  private functionExists(name: string): boolean {
+    try {
+      this.deps.functions.get({ name });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private stored(ref: FunctionRef): StoredPolicy | undefined {
