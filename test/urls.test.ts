@@ -9,9 +9,11 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { before, describe, it } from 'node:test';
+import { loadConfig } from '../src/config/config.js';
+import { startPlatform } from '../src/platform.js';
 import { deploy } from './helpers/functions.js';
 import { makeZip } from './helpers/zip.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { clientFor, startTestServer, tempDir, type TestServer } from './helpers/server.js';
 
 let s: TestServer;
 const ARN = (name: string, q?: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}${q ? `:${q}` : ''}`;
@@ -234,6 +236,17 @@ describe('resource policies (API)', () => {
       'ResourceNotFoundException', 404, `Function not found: ${ARN('nope')}`,
     );
     await rejectsWith(s.client.send(new GetPolicyCommand({ FunctionName: 'nope' })), 'ResourceNotFoundException', 404, 'The resource you requested does not exist.');
+  });
+
+  it('refuses a policy over 20 KB with PolicyLengthExceededException', async () => {
+    await deploy(s.client, 'pol-big', { 'index.js': ECHO });
+    const add = (i: number) => s.client.send(new AddPermissionCommand({
+      FunctionName: 'pol-big', StatementId: `s${i}`, Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com',
+      SourceArn: `arn:aws:sns:us-east-1:123456789012:${'t'.repeat(4000)}${i}`,
+    }));
+    for (let i = 0; i < 4; i++) await add(i);
+    await assert.rejects(add(4), (e: any) => e.name === 'PolicyLengthExceededException' && /^The final policy size \(\d+\) is bigger than the limit \(20480\)\.$/.test(e.message));
+    assert.equal(JSON.parse((await s.client.send(new GetPolicyCommand({ FunctionName: 'pol-big' }))).Policy!).Statement.length, 4);
   });
 });
 
@@ -472,6 +485,21 @@ describe('AuthType AWS_IAM', () => {
     const res = await fetch(pathTarget, { method: 'POST', headers: await signed(pathTarget, s.platform.keys, body), body });
     assert.equal(res.status, 200);
     assert.equal((await res.json()).rawPath, '/p');
+  });
+
+  it('with --auth off, takes unsigned requests (there is no key lookup)', async () => {
+    const open = await startPlatform(loadConfig({ port: '0', 'data-dir': tempDir(), auth: 'off' }, {}));
+    try {
+      const c = clientFor(open.url, { accessKeyId: 'any', secretAccessKey: 'any' });
+      await deploy(c, 'open-iam', { 'index.js': ECHO });
+      const u = (await c.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'open-iam', AuthType: 'AWS_IAM' }))).FunctionUrl!;
+      const r = await viaHost(u, '/');
+      assert.equal(r.status, 200);
+      assert.equal(r.json.requestContext.accountId, '000000000000');
+      c.destroy();
+    } finally {
+      await open.close();
+    }
   });
 
   it('refuses a wrong secret, an unknown key and a tampered body', async () => {
