@@ -1,4 +1,5 @@
 /** `stratus urls` and `stratus permissions` as a user runs them: a subprocess against a real server. */
+import { CreateAliasCommand, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { runCli } from './helpers/cli.js';
@@ -42,6 +43,24 @@ describe('stratus urls', () => {
     assert.equal(del.code, 0, del.stderr);
     assert.match(del.stdout, /^✔ deleted the function URL of web/);
     assert.equal((await fetch(`${m[2]}hello`)).status, 404);
+  });
+
+  it('creates a public URL on an alias, with the permission on the alias', async () => {
+    await deploy(s.client, 'web-alias', { 'index.js': 'exports.handler = async () => "from v1";' });
+    const v = await s.client.send(new PublishVersionCommand({ FunctionName: 'web-alias' }));
+    await s.client.send(new CreateAliasCommand({ FunctionName: 'web-alias', Name: 'live', FunctionVersion: v.Version }));
+    const r = await runCli(['urls', 'create', 'web-alias', '--alias', 'live', '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:web-alias:live');
+    const u = new URL(out.FunctionUrl);
+    const res = await fetch(`http://127.0.0.1:${u.port}/_stratus/url/${u.hostname.split('.')[0]}/`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), '"from v1"');
+    const perms = await runCli(['permissions', 'list', 'web-alias', '--qualifier', 'live'], env);
+    assert.match(perms.stdout, /FunctionURLAllowPublicAccess/);
+    const got = await runCli(['urls', 'get', 'web-alias', '--alias', 'live'], env);
+    assert.match(got.stdout, /^URL\s+http:\/\/[a-z2-7]{32}\.lambda-url/);
   });
 
   it('prints a signed curl line for an IAM URL', async () => {

@@ -45,6 +45,7 @@ export const URL_POLICY_MIGRATION = `CREATE TABLE function_urls (
      DELETE FROM function_policies WHERE name = OLD.name AND qualifier = OLD.version;
    END;`;
 
+/** Function URL configs in SQLite, one row per function and qualifier, the config as JSON. */
 export function sqliteUrlStore(db: Database.Database): UrlStore {
   const q = {
     get: db.prepare<[string, string], { config: string }>('SELECT config FROM function_urls WHERE name = ? AND qualifier = ?'),
@@ -65,6 +66,7 @@ export function sqliteUrlStore(db: Database.Database): UrlStore {
   };
 }
 
+/** Resource policies in SQLite, one row per function and qualifier; an empty policy is no row. */
 export function sqlitePolicyStore(db: Database.Database): PolicyStore {
   const q = {
     get: db.prepare<[string, string], { revision_id: string; statements: string }>(

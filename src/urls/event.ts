@@ -44,6 +44,7 @@ export function isTextBody(contentType: string | undefined): boolean {
   return type.startsWith('text/') || type === 'application/json';
 }
 
+/** The payload 2.0 event for one request. */
 export function buildUrlEvent(r: UrlRequest): Record<string, unknown> {
   // Repeated headers are joined with commas (no space); cookies leave the headers for `cookies`.
   const headers: Record<string, string> = {};

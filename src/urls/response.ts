@@ -12,6 +12,7 @@ export interface UrlResponse {
   body: Buffer;
 }
 
+/** Lambda's answer when the function failed (error, crash, timeout). */
 export const FUNCTION_ERROR: UrlResponse = {
   status: 502,
   headers: { 'content-type': 'application/json' },
@@ -24,6 +25,7 @@ const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection',
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const scalar = (v: unknown): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
+/** Map a function's response bytes (and whether it failed) to the HTTP response. */
 export function mapUrlResponse(payload: Buffer, failed: boolean): UrlResponse {
   if (failed) return FUNCTION_ERROR;
   let parsed: unknown;

@@ -6,6 +6,7 @@ import type { Cors, InvokeMode, UrlAuthType } from './model.js';
 export const URL_QUALIFIER_PATTERN = '((?!^\\d+$)^[0-9a-zA-Z-_]+$)';
 const URL_QUALIFIER_RE = /^(?!\d+$)[0-9a-zA-Z_-]+$/;
 
+/** Refuse a URL qualifier that is not an alias name, with AWS's ValidationException. */
 export function checkUrlQualifier(q: string | undefined): void {
   if (q !== undefined && (q.length > 128 || !URL_QUALIFIER_RE.test(q)))
     throw validationError([{ value: q, path: 'qualifier', constraint: `Member must satisfy regular expression pattern: ${URL_QUALIFIER_PATTERN}` }]);

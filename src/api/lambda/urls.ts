@@ -19,6 +19,7 @@ export interface UrlRouteDeps {
   urlFor: (urlId: string) => string;
 }
 
+/** The URL config and permission routes, at AWS's paths. */
 export function urlRoutes(d: UrlRouteDeps): Route[] {
   const urlRef = (req: { params: Record<string, string>; query: URLSearchParams }) => d.urls.ref(req.params.FunctionName!, req.query.get('Qualifier'));
   const policyRef = (req: { params: Record<string, string>; query: URLSearchParams }) => d.policies.ref(req.params.FunctionName!, req.query.get('Qualifier'));
