@@ -155,7 +155,7 @@ describe('function URL configs (API)', () => {
     await rejectsWith(
       s.client.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'cfg-errors', Cors: { MaxAge: 86401, AllowMethods: ['GET', 'PUT', 'POST', 'HEAD', 'PATCH', 'DELETE', '*'] } })),
       'ValidationException', 400,
-      '2 validation errors detected: Value \'["GET","PUT","POST","HEAD","PATCH","DELETE","*"]\' at \'cors.allowMethods\' failed to satisfy constraint: Member must have length less than or equal to 6; ' +
+      '2 validation errors detected: Value \'[GET, PUT, POST, HEAD, PATCH, DELETE, *]\' at \'cors.allowMethods\' failed to satisfy constraint: Member must have length less than or equal to 6; ' +
         "Value '86401' at 'cors.maxAge' failed to satisfy constraint: Member must have value less than or equal to 86400",
     );
     await rejectsWith(

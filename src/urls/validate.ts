@@ -61,7 +61,8 @@ function parseCors(c: Record<string, unknown>, v: Violation[]): Cors {
     const raw = c[key];
     if (raw === undefined || raw === null) return undefined;
     if (!Array.isArray(raw) || raw.some((s) => typeof s !== 'string')) throw invalidParameter(`Cors.${key} must be a list of strings.`);
-    if (raw.length > maxItems) v.push({ value: raw, path, constraint: `Member must have length less than or equal to ${maxItems}` });
+    // AWS prints a list value as Java does: [a, b].
+    if (raw.length > maxItems) v.push({ value: `[${raw.join(', ')}]`, path, constraint: `Member must have length less than or equal to ${maxItems}` });
     raw.forEach((s: string, i) => {
       if (s.length > maxLen) v.push({ value: s, path: `${path}.${i + 1}.member`, constraint: `Member must have length less than or equal to ${maxLen}` });
       if (s.length < minLen) v.push({ value: s, path: `${path}.${i + 1}.member`, constraint: `Member must have length greater than or equal to ${minLen}` });
