@@ -1,6 +1,11 @@
 /** Pure pieces of function URLs: the response mapping, query parsing, time format, body encoding and CORS matching. */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { StratusError } from '../src/errors/catalog.js';
+import { matchFunctionUrl, serveFunctionUrl, type FunctionUrlDeps } from '../src/gateway/function-url.js';
+import { systemClock } from '../src/shared/clock.js';
 import { allowedOrigin, decorate } from '../src/urls/cors.js';
 import { clfTime, isTextBody, queryParameters } from '../src/urls/event.js';
 import { mapUrlResponse } from '../src/urls/response.js';
@@ -69,5 +74,50 @@ describe('CORS matching', () => {
     const h: Record<string, string | string[]> = { 'access-control-allow-origin': 'https://evil', 'access-control-max-age': '1', vary: 'Accept' };
     decorate({ allowOrigins: ['https://a.example'], exposeHeaders: ['x-e'] }, 'https://a.example', h);
     assert.deepEqual(h, { 'access-control-allow-origin': 'https://a.example', 'access-control-expose-headers': 'x-e', vary: 'Accept, Origin' });
+  });
+});
+
+describe('serving, with a small fake invoke service', () => {
+  const ID = 'abcdefghijklmnopqrstuvwxyz234567';
+  /** A gateway that serves one public URL whose invocations fail with `err`. */
+  async function serveFailing(err: unknown): Promise<{ status: number; body: string }> {
+    const deps = {
+      urls: { byId: (id: string) => (id === ID ? { functionName: 'f', qualifier: '', urlId: ID, authType: 'NONE', invokeMode: 'BUFFERED', creationTime: 0, lastModifiedTime: 0 } : undefined) },
+      policies: { allowsPublicUrl: () => true },
+      invoke: { invoke: async () => Promise.reject(err) },
+      clock: systemClock, region: 'us-east-1', accountId: '000000000000', logError: () => undefined,
+    } as unknown as FunctionUrlDeps;
+    const server = createServer((req, res) => {
+      const target = matchFunctionUrl(req.headers.host, req.url!, 'us-east-1')!;
+      void serveFunctionUrl(deps, req, res, target, req.url!, '');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/_stratus/url/${ID}/`);
+      return { status: res.status, body: await res.text() };
+    } finally {
+      server.close();
+    }
+  }
+
+  it('answers a throttled invocation with 429 Rate Exceeded., as AWS documents for URLs', async () => {
+    const r = await serveFailing(new StratusError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }));
+    assert.deepEqual(r, { status: 429, body: '{"Message":"Rate Exceeded."}' });
+  });
+
+  it('passes a platform refusal through with its status, and hides an unexpected failure behind a 500', async () => {
+    assert.deepEqual(await serveFailing(new StratusError('ResourceConflictException', 'The operation cannot be performed at this time.')), {
+      status: 409, body: '{"Message":"The operation cannot be performed at this time."}',
+    });
+    assert.deepEqual(await serveFailing(new Error('secret detail')), { status: 500, body: '{"Message":"Internal Server Error"}' });
+  });
+
+  it('matches the Host form on any port and only in its own region, and the path form', () => {
+    assert.deepEqual(matchFunctionUrl(`${ID}.lambda-url.us-east-1.localhost:9`, '/a', 'us-east-1'), { urlId: ID, path: '/a' });
+    assert.deepEqual(matchFunctionUrl(`${ID.toUpperCase()}.LAMBDA-URL.us-east-1.localhost`, '/', 'us-east-1'), { urlId: ID, path: '/' });
+    assert.equal(matchFunctionUrl(`${ID}.lambda-url.eu-west-1.localhost:9`, '/a', 'us-east-1'), undefined);
+    assert.deepEqual(matchFunctionUrl('127.0.0.1:9', `/_stratus/url/${ID}`, 'us-east-1'), { urlId: ID, path: '/' });
+    assert.deepEqual(matchFunctionUrl('127.0.0.1:9', `/_stratus/url/${ID}/x/y`, 'us-east-1'), { urlId: ID, path: '/x/y' });
+    assert.equal(matchFunctionUrl('127.0.0.1:9', '/2015-03-31/functions', 'us-east-1'), undefined);
   });
 });
