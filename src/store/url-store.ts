@@ -21,7 +21,8 @@ export interface PolicyStore {
 /**
  * Appended to the SQLite migrations. Both tables cascade from `functions`, so deleting a function
  * deletes its URLs and policies (as on AWS); the triggers do the same for a deleted alias (its URL
- * and policy) and a deleted version (its policy), whoever deletes them.
+ * and policy) and a deleted version (its policy), whoever deletes them. Once released, never edit
+ * this entry: append a new migration to sqlite.ts instead.
  */
 export const URL_POLICY_MIGRATION = `CREATE TABLE function_urls (
      name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
