@@ -16,6 +16,7 @@ import { ConcurrencyLimiter } from './invoke/limiter.js';
 import { invokeRoutes } from './api/lambda/invoke.js';
 import { logsRoutes } from './api/logs/logs.js';
 import { tagRoutes } from './api/lambda/tags.js';
+import { urlRoutes } from './api/lambda/urls.js';
 import { EnvironmentPool } from './environments/pool.js';
 import { InvokeService } from './invoke/invoke.js';
 import { chooseLauncher } from './sandbox/choose.js';
@@ -33,6 +34,8 @@ import { createGateway } from './gateway/server.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { CodeStore } from './store/blobs.js';
 import { openSqliteStore } from './store/sqlite.js';
+import { PolicyService } from './urls/policies.js';
+import { UrlService } from './urls/urls.js';
 
 export interface Platform {
   url: string;
@@ -113,12 +116,19 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     manager.reconcileAll();
     const invoke = new InvokeService({ functions: fns, pool, clock, runtimes: config.runtimes, logError });
     const links = new CodeLinks(keys.secretAccessKey, clock);
+    const urls = new UrlService({ functions: fns, store: store.urls, clock });
+    const policies = new PolicyService({ functions: fns, store: store.policies });
+    // FunctionUrl names the port we listen on, known once listening.
+    let port = 0;
+    const urlFor = (id: string) => `http://${id}.lambda-url.${config.region}.localhost:${port}/`;
+    const secretFor = config.auth === 'on' ? (id: string) => (id === keys.accessKeyId ? keys.secretAccessKey : undefined) : undefined;
     const router = new Router().add(
       ...functionRoutes(fns, account, links),
       ...versionRoutes(fns, aliases, account),
       ...concurrencyRoutes(fns, concurrency, manager, account),
       ...invokeRoutes(invoke),
       ...tagRoutes(fns),
+      ...urlRoutes({ urls, policies, functions: fns, urlFor }),
       ...accountRoutes(store, concurrency),
       ...logsRoutes(store, logs, account),
       ...metricsRoutes(metrics, pool, config.memoryBudgetMB),
@@ -126,17 +136,18 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     const server = createGateway({
       router,
       clock,
-      secretFor: config.auth === 'on' ? (id) => (id === keys.accessKeyId ? keys.secretAccessKey : undefined) : undefined,
+      secretFor,
       links,
       zipPath: (sha) => code.zipPath(sha),
       logError,
       isReady: () => ready,
+      functionUrls: { urls, policies, invoke, clock, region: config.region, accountId: config.accountId, secretFor, logError },
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
-    const port = (server.address() as AddressInfo).port;
+    port = (server.address() as AddressInfo).port;
     ready = true;
     lock.update({ url: `http://${config.host}:${port}` });
     let closing: Promise<void> | undefined;

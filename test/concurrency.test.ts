@@ -103,7 +103,7 @@ describe('stratus concurrency, provisioned and top', () => {
   it('sets and reads reservations and shows live concurrency', async () => {
     const s = await startTestServer();
     const env = { STRATUS_ENDPOINT: s.url, STRATUS_DATA_DIR: s.dataDir };
-    await deploy(s.client, 'cli-c', SLOW);
+    await deploy(s.client, 'cli-c', SLOW, { Timeout: 15 });
     const set = await runCli(['concurrency', 'set', 'cli-c', '3'], env);
     assert.equal(set.code, 0, set.stderr);
     assert.equal(set.stdout.trim(), '✔ cli-c: 3 executions reserved');
@@ -111,8 +111,9 @@ describe('stratus concurrency, provisioned and top', () => {
     const bad = await runCli(['provisioned', 'set', 'cli-c', '--qualifier', '$LATEST', '1'], env);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /cannot be applied to unpublished function versions/);
-    const running = invoke(s.client, 'cli-c', { ms: 1500 });
-    await new Promise((r) => setTimeout(r, 700));
+    // Long enough to still run while the CLI starts (it loads the SDK) under a loaded test machine.
+    const running = invoke(s.client, 'cli-c', { ms: 6000 });
+    await new Promise((r) => setTimeout(r, 500));
     const top = await runCli(['top', '--once'], env);
     assert.equal(top.code, 0, top.stderr);
     assert.match(top.stdout, /FUNCTION\s+VERSION\s+RUNNING\s+BUSY\s+IDLE\s+STARTING\s+PROVISIONED\s+INVOKES\/S\s+ERRORS\/S\ncli-c\s+\$LATEST\s+1\s+1\s+0\s+0\s+0/);

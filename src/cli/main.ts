@@ -21,6 +21,10 @@ Usage:
   stratus top [--once]
   stratus invoke <name> [--payload JSON] [--qualifier Q] [--log]
   stratus logs <name> [--follow] [--since 10m] [--filter TEXT]
+  stratus urls create <name> [--auth none|iam] [--alias A] [--cors-origin O]...
+  stratus urls get|list|delete [<name>]
+  stratus permissions add <name> --statement-id SID --action A --principal P [options]
+  stratus permissions list|remove <name> [<statement-id>]
 
 Every command but serve takes --endpoint URL, --region R, --data-dir D (for its credentials file)
 and --json for machine-readable output. \`stratus <command> --help\` shows a command's options.`;
@@ -41,6 +45,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   top: async () => (await import('./concurrency.js')).topCommand,
   rollback: async () => (await import('./deploy.js')).rollbackCommand,
   logs: async () => (await import('./logs.js')).logsCommand,
+  urls: async () => (await import('./urls.js')).urlsCommand,
+  permissions: async () => (await import('./permissions.js')).permissionsCommand,
 };
 
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {

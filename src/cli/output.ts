@@ -12,11 +12,12 @@ export function formatError(err: unknown): string {
   if (e?.code === 'ECONNREFUSED')
     return `✘ could not reach the Stratus server\n  ${e.message}\n  → start it with \`stratus serve\`, or point the CLI at it with --endpoint or STRATUS_ENDPOINT`;
   if (e?.$metadata?.httpStatusCode)
-    return `✘ the server refused the request (${e.name}, HTTP ${e.$metadata.httpStatusCode})\n  ${e.message}\n  → ${hintFor(e.name ?? '')}`;
+    return `✘ the server refused the request (${e.name}, HTTP ${e.$metadata.httpStatusCode})\n  ${e.message}\n  → ${hintFor(e.name ?? '', e.message ?? '')}`;
   return `✘ ${e?.name ?? 'error'}\n  ${e?.message ?? String(err)}`;
 }
 
-function hintFor(code: string): string {
+function hintFor(code: string, message: string): string {
+  if (message.includes('FunctionUrlConfig exists')) return 'the function already has a URL: see it with `stratus urls get <function>`';
   switch (code) {
     case 'ResourceNotFoundException': return 'check the function name with `stratus functions list`';
     case 'ResourceConflictException': return 'the function exists already: use `stratus functions update-code` or pick another name';

@@ -24,6 +24,7 @@ export const CATALOG = {
   UnsupportedMediaTypeException: { status: 415, field: 'message', fault: 'User' },
   CodeStorageExceededException: { status: 400, field: 'message', fault: 'User' },
   ProvisionedConcurrencyConfigNotFoundException: { status: 404, field: 'message', fault: 'User' },
+  PolicyLengthExceededException: { status: 400, field: 'message', fault: 'User' },
   ResourceNotReadyException: { status: 502, field: 'message', fault: 'Service' },
   ServiceException: { status: 500, field: 'Message', fault: 'Service' },
   InvalidRuntimeException: { status: 502, field: 'Message', fault: 'Service' },
@@ -116,5 +117,28 @@ export function validationError(violations: Violation[]): StratusError {
 /** Throttles: AWS's text is always "Rate Exceeded."; the Reason says which limit (contract D2, D4). */
 export type ThrottleReason = 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded';
 export const throttled = (reason: ThrottleReason) => new StratusError('TooManyRequestsException', 'Rate Exceeded.', { Reason: reason });
+
+// ---- Function URLs and resource policies (contract D4). ----
+
+export const urlConfigExists = (arn: string) =>
+  // Two spaces after "Error message:", as AWS sends it.
+  new StratusError('ResourceConflictException', `Failed to create function url config for [functionArn = ${arn}]. Error message:  FunctionUrlConfig exists for this Lambda function`);
+
+export const urlFunctionMissing = () => new StratusError('ResourceNotFoundException', 'Function does not exist');
+
+export const resourceMissing = () => new StratusError('ResourceNotFoundException', 'The resource you requested does not exist.');
+
+export const statementExists = (sid: string) =>
+  new StratusError('ResourceConflictException', `The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
+
+export const noPolicy = () => new StratusError('ResourceNotFoundException', 'No policy is associated with the given resource.');
+
+export const statementMissing = (sid: string) => new StratusError('ResourceNotFoundException', `Statement ${sid} is not found in resource policy.`);
+
+export const policyRevisionMismatch = () =>
+  new StratusError(
+    'PreconditionFailedException',
+    'The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id',
+  );
 
 export const internalError = () => new StratusError('ServiceException', 'An internal error occurred. Check the Stratus server log for details.');

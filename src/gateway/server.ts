@@ -8,6 +8,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Router } from './router.js';
 import { verifySigV4 } from './sigv4.js';
 import { CODE_PATH, type CodeLinks } from '../api/lambda/code-links.js';
+import { matchFunctionUrl, serveFunctionUrl, type FunctionUrlDeps } from './function-url.js';
 
 export interface GatewayDeps {
   router: Router;
@@ -19,6 +20,8 @@ export interface GatewayDeps {
   /** Where unexpected failures are reported (the operator's log), never the caller. */
   logError: (err: unknown) => void;
   isReady: () => boolean;
+  /** Function URLs, served before the API router (src/gateway/function-url.ts). */
+  functionUrls?: FunctionUrlDeps;
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -41,6 +44,10 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
   const rawPath = q === -1 ? url : url.slice(0, q);
   const rawQuery = q === -1 ? '' : url.slice(q + 1);
   const method = req.method ?? 'GET';
+  if (deps.functionUrls) {
+    const target = matchFunctionUrl(req.headers.host, rawPath, deps.functionUrls.region);
+    if (target) return serveFunctionUrl(deps.functionUrls, req, res, target, rawPath, rawQuery);
+  }
   try {
     if (method === 'GET' && rawPath === '/health') {
       const ready = deps.isReady();

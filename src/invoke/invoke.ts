@@ -19,6 +19,8 @@ export interface InvokeRequest {
   payload: Buffer;
   /** Base64 client context from X-Amz-Client-Context (sync only). */
   clientContext?: string;
+  /** The request id to run under, when the caller already handed one out (function URLs). */
+  requestId?: string;
 }
 
 export type InvokeOutcome =
@@ -44,7 +46,7 @@ export class InvokeService {
     const ref = this.deps.functions.resolveRef(req.functionName, req.qualifier);
     const { config, invokedArn } = this.deps.functions.target(ref);
     if (config.state !== 'Active') throw functionStateConflict(config.state);
-    const requestId = uuid();
+    const requestId = req.requestId ?? uuid();
     if (req.type === 'DryRun') return { kind: 'dry-run', requestId };
 
     const payload = req.payload.length === 0 ? EMPTY_EVENT : req.payload;

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { AliasConfig, FunctionConfig, StoredFunction } from '../control/model.js';
 import type { LogEvent, LogQuery, Store, StoredLogEvent } from './store.js';
+import { sqlitePolicyStore, sqliteUrlStore, URL_POLICY_MIGRATION } from './url-store.js';
 
 /**
  * Versioned migrations: each entry runs once, in order, inside a transaction; `user_version`
@@ -50,6 +51,7 @@ const MIGRATIONS: string[] = [
      last_modified INTEGER NOT NULL,
      PRIMARY KEY (name, qualifier)
    );`,
+  URL_POLICY_MIGRATION,
 ];
 
 /** $LATEST sorts before the numbered versions. */
@@ -190,6 +192,8 @@ export function openSqliteStore(path: string): Store {
         )
         .all(group),
     logGroups: () => db.prepare<[], { g: string }>('SELECT DISTINCT group_name AS g FROM log_events ORDER BY g').all().map((r) => r.g),
+    urls: sqliteUrlStore(db),
+    policies: sqlitePolicyStore(db),
     close: () => db.close(),
   };
 }

@@ -1,5 +1,6 @@
 /** Persistence interfaces. SQLite implements them now; a cluster store can later. */
 import type { AliasConfig, FunctionConfig, ProvisionedConfig, StoredFunction } from '../control/model.js';
+import type { PolicyStore, UrlStore } from './url-store.js';
 
 export interface LogEvent {
   group: string;
@@ -67,5 +68,8 @@ export interface Store {
   /** The streams of a log group with their first and last event times. */
   logStreams(group: string): { stream: string; first: number; last: number }[];
   logGroups(): string[];
+  /** Function URL configs and resource policies (src/store/url-store.ts). */
+  urls: UrlStore;
+  policies: PolicyStore;
   close(): void;
 }
