@@ -86,6 +86,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       metrics,
       limiter,
       memoryBudgetMB: config.memoryBudgetMB,
+      maxStarting: config.maxStarting,
       onProvisionedLost: (group) => provisioned?.lost(group),
       clock,
       launcher,

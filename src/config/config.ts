@@ -3,7 +3,7 @@
  * Parsed once at start, validated, frozen, and passed down; nothing else reads process.env.
  */
 import { existsSync } from 'node:fs';
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -32,6 +32,8 @@ export interface Config {
   concurrencyLimit: number;
   /** The most memory (sum of MemorySize) live environments may hold; idle ones are evicted first. */
   memoryBudgetMB: number;
+  /** Cold starts that may run side by side; more invocations wait for one of them or a warm environment. */
+  maxStarting: number;
   /** runtime id (e.g. `nodejs20.x`) → how to run it on this host. */
   runtimes: Readonly<Record<string, RuntimeCommand>>;
 }
@@ -96,6 +98,10 @@ const OPTIONS = [
     key: 'memoryBudgetMB', flag: 'memory-budget', env: 'STRATUS_MEMORY_BUDGET',
     help: 'MB of MemorySize live environments may hold together (default 80% of RAM)', parse: int('memory-budget', 128, 16_777_216),
   },
+  {
+    key: 'maxStarting', flag: 'max-starting', env: 'STRATUS_MAX_STARTING',
+    help: 'environments that may start at once (default 4 per core)', parse: int('max-starting', 1, 10_000),
+  },
 ] satisfies Option<keyof Config>[];
 
 /** The help text for `stratus serve`, generated from the schema so it cannot drift. */
@@ -121,6 +127,7 @@ export function loadConfig(flags: Record<string, string | string[] | undefined>,
     concurrencyLimit: 1000,
     // "Most of the host's RAM": environments rarely use all of their MemorySize, the server and the OS need the rest.
     memoryBudgetMB: Math.floor((totalmem() / 1024 / 1024) * 0.8),
+    maxStarting: 4 * availableParallelism(),
     runtimes: {},
   };
   for (const o of OPTIONS) {

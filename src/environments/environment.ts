@@ -56,6 +56,9 @@ export class Environment {
   private warming?: { resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
   /** Why init failed, for a prewarm's rejection. */
   private initFailure?: string;
+  private initSettled!: () => void;
+  /** Settles when init is over: the runtime asked for its first event, or the environment stopped. */
+  readonly initialized = new Promise<void>((resolve) => (this.initSettled = resolve));
 
   constructor(
     readonly config: FunctionConfig,
@@ -109,6 +112,7 @@ export class Environment {
   stop(): void {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
+    this.initSettled();
     if (this.warming) {
       clearTimeout(this.warming.timer);
       this.warming.reject(new Error(this.initFailure ?? 'the runtime exited during init'));
@@ -137,6 +141,7 @@ export class Environment {
           if (this.initDurationMs === undefined) {
             this.initDurationMs = this.deps.clock.monotonic() - this.initStartedAt;
             this.launched?.initDone();
+            this.initSettled();
             if (this.warming) {
               clearTimeout(this.warming.timer);
               this.warming.resolve();

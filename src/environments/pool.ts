@@ -25,6 +25,8 @@ export interface PoolDeps extends EnvironmentDeps {
   metrics: Metrics;
   limiter: ConcurrencyLimiter;
   memoryBudgetMB: number;
+  /** Cold starts run side by side up to this many; further invocations wait for a start or a warm environment. */
+  maxStarting: number;
   /** A provisioned environment stopped (crashed, evicted by a change): its group may need a new one. */
   onProvisionedLost?: (group: string) => void;
 }
@@ -39,6 +41,9 @@ export class EnvironmentPool {
   /** Provisioned environments → their provisioned-concurrency group (`name\0qualifier`). */
   private readonly pinned = new Map<Environment, string>();
   private liveMemoryMB = 0;
+  /** Environments starting for an invocation now, and the invocations waiting for one. */
+  private starting = 0;
+  private readonly waiting: { key: string; config: FunctionConfig; resolve: (env: Environment) => void; reject: (err: unknown) => void }[] = [];
   private readonly live = new Set<Environment>();
   /** Environments of a function that changed since they started: they stop once they finish. */
   private readonly retired = new WeakSet<Environment>();
@@ -56,7 +61,7 @@ export class EnvironmentPool {
     let counters;
     let failed = true;
     try {
-      let env = this.idlePinned.get(key)?.pop() ?? this.idle.get(key)?.pop() ?? this.create(config);
+      let env = this.idlePinned.get(key)?.pop() ?? this.idle.get(key)?.pop() ?? (await this.startOrWait(config, key));
       counters = this.deps.metrics.start(config.name, config.version);
       let result = await env.invoke(inv);
       if (result.undelivered) {
@@ -69,6 +74,39 @@ export class EnvironmentPool {
     } finally {
       if (counters) this.deps.metrics.finish(counters, failed);
       release();
+    }
+  }
+
+  /**
+   * A cold start for this invocation, or, when `maxStarting` are already starting, a place in line
+   * for whichever comes first: a start, or an environment of its version coming free. On a small
+   * machine, starting everything at once only makes every start slower; a warm environment that
+   * frees up meanwhile serves the waiting invocation at once.
+   */
+  private startOrWait(config: FunctionConfig, key: string): Environment | Promise<Environment> {
+    if (this.starting < this.deps.maxStarting) return this.startFor(config);
+    return new Promise((resolve, reject) => this.waiting.push({ key, config, resolve, reject }));
+  }
+
+  private startFor(config: FunctionConfig): Environment {
+    const env = this.create(config);
+    this.starting++;
+    void env.initialized.then(() => {
+      this.starting--;
+      this.wake();
+    });
+    return env;
+  }
+
+  /** Start environments for waiting invocations while there is room to start. */
+  private wake(): void {
+    while (this.starting < this.deps.maxStarting && this.waiting.length) {
+      const w = this.waiting.shift()!;
+      try {
+        w.resolve(this.startFor(w.config));
+      } catch (err) {
+        w.reject(err);
+      }
     }
   }
 
@@ -178,6 +216,9 @@ export class EnvironmentPool {
   private release(env: Environment, key: string): void {
     if (env.state !== 'idle') return;
     if (this.closed || this.retired.has(env)) return env.stop();
+    // An invocation of this version waiting for a start takes this environment instead.
+    const i = this.waiting.findIndex((w) => w.key === key);
+    if (i !== -1) return this.waiting.splice(i, 1)[0]!.resolve(env);
     const lists = this.pinned.has(env) ? this.idlePinned : this.idle;
     const list = lists.get(key);
     if (list) list.push(env);
