@@ -27,6 +27,8 @@ export interface PoolDeps extends EnvironmentDeps {
   memoryBudgetMB: number;
   /** A provisioned environment stopped (crashed, evicted by a change): its group may need a new one. */
   onProvisionedLost?: (group: string) => void;
+  /** The host directory holding a function's layers merged in order (built once per combination). */
+  optDir?: (shas: readonly string[]) => Promise<string | undefined>;
 }
 
 /** Environments are only shared by invocations of the same version with the same revision. */
@@ -56,11 +58,11 @@ export class EnvironmentPool {
     let counters;
     let failed = true;
     try {
-      let env = this.idlePinned.get(key)?.pop() ?? this.idle.get(key)?.pop() ?? this.create(config);
+      let env = this.idlePinned.get(key)?.pop() ?? this.idle.get(key)?.pop() ?? (config.layers.length ? await this.createWithLayers(config) : this.create(config));
       counters = this.deps.metrics.start(config.name, config.version);
       let result = await env.invoke(inv);
       if (result.undelivered) {
-        env = this.create(config);
+        env = config.layers.length ? await this.createWithLayers(config) : this.create(config);
         result = await env.invoke(inv);
       }
       this.release(env, key);
@@ -78,6 +80,7 @@ export class EnvironmentPool {
    * Rejects with the init failure when one cannot start.
    */
   async provision(group: string, config: FunctionConfig, n: number): Promise<void> {
+    const optDir = config.layers.length ? await this.optDirFor(config) : undefined;
     const key = keyOf(config);
     const mine: Environment[] = [];
     for (const [e, g] of this.pinned) {
@@ -88,7 +91,7 @@ export class EnvironmentPool {
     for (const e of mine.splice(n)) this.unpin(e);
     const starting: Promise<void>[] = [];
     for (let i = mine.length; i < n; i++) {
-      const env = this.create(config, 'provisioned-concurrency');
+      const env = this.create(config, 'provisioned-concurrency', optDir);
       this.pinned.set(env, group);
       starting.push(env.prewarm().then(() => this.release(env, key)));
     }
@@ -154,11 +157,20 @@ export class EnvironmentPool {
     this.idle.clear();
   }
 
-  private create(config: FunctionConfig, initType: 'on-demand' | 'provisioned-concurrency' = 'on-demand'): Environment {
+  /** A function with layers: its merged /opt is usually ready (built when it was configured), else built now. */
+  private async createWithLayers(config: FunctionConfig): Promise<Environment> {
+    return this.create(config, 'on-demand', await this.optDirFor(config));
+  }
+
+  private optDirFor(config: FunctionConfig): Promise<string | undefined> {
+    return this.deps.optDir?.(config.layers.map((l) => l.codeSha256)) ?? Promise.resolve(undefined);
+  }
+
+  private create(config: FunctionConfig, initType: 'on-demand' | 'provisioned-concurrency' = 'on-demand', optDir?: string): Environment {
     this.makeRoom(config.memorySize);
     // The invoke path checked that this server can run the runtime.
     const runtime = this.deps.runtimes[config.runtime]!;
-    const env = new Environment(config, this.deps.codeDir(config.codeSha256), runtime, this.deps, (e) => this.forget(e), initType);
+    const env = new Environment(config, this.deps.codeDir(config.codeSha256), runtime, this.deps, (e) => this.forget(e), initType, optDir);
     this.live.add(env);
     this.liveMemoryMB += config.memorySize;
     return env;
