@@ -3,7 +3,7 @@
  * layers override earlier ones), found by Node, Python and a custom runtime's bootstrap, and kept
  * for functions after their layer version is deleted.
  */
-import { DeleteLayerVersionCommand, PublishLayerVersionCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2, type LambdaClient } from '@aws-sdk/client-lambda';
+import { DeleteLayerVersionCommand, GetFunctionConfigurationCommand, PublishLayerVersionCommand, PublishVersionCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,6 +104,23 @@ exports.handler = async (e) => { let write; if (e.tryWrite) try { fs.writeFileSy
       // The function's own bootstrap comes first.
       await deploy(s.client, 'own-bootstrap', { bootstrap: { content: BOOTSTRAP, mode: 0o100755 }, 'data.txt': 'own data' }, { Runtime: 'provided.al2023', Handler: 'x', Layers: [arn] });
       assert.equal((await invoke(s.client, 'own-bootstrap')).json.data, 'own data');
+    });
+
+    it('carries a function’s layers into the versions published from it', async () => {
+      const v1 = await publish(s.client, 'pinned', { 'nodejs/node_modules/pinned/index.js': 'module.exports = "layer v1";\n' });
+      const v2 = await publish(s.client, 'pinned', { 'nodejs/node_modules/pinned/index.js': 'module.exports = "layer v2";\n' });
+      await deploy(s.client, 'versioned-fn', { 'index.js': 'exports.handler = async () => require("pinned");' }, { Layers: [v1] });
+      const published = await s.client.send(new PublishVersionCommand({ FunctionName: 'versioned-fn' }));
+      assert.deepEqual(published.Layers?.map((l) => l.Arn), [v1]);
+      await s.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'versioned-fn', Layers: [v2] }));
+      await waitUntilFunctionUpdatedV2({ client: s.client, maxWaitTime: 10 }, { FunctionName: 'versioned-fn' });
+      await s.client.send(new DeleteLayerVersionCommand({ LayerName: 'pinned', VersionNumber: 1 }));
+      assert.equal((await invoke(s.client, 'versioned-fn')).json, 'layer v2');
+      const old = await invoke(s.client, 'versioned-fn', {}, { Qualifier: published.Version });
+      assert.equal(old.error, undefined, old.text);
+      assert.equal(old.json, 'layer v1');
+      const cfg = await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'versioned-fn', Qualifier: published.Version }));
+      assert.deepEqual(cfg.Layers?.map((l) => l.Arn), [v1]);
     });
 
     it('keeps a function working after its layer versions are deleted, across a restart', async () => {
