@@ -57,7 +57,7 @@ describe('LayerTrees', () => {
     await trees.prune([['a', 'b'], ['a']]);
     assert.ok(existsSync(ab!));
     assert.ok(!existsSync(ba!));
-    assert.deepEqual(readdirSync(join(data, 'opt')), [LayerTrees.key(['a', 'b'])]);
+    assert.deepEqual(readdirSync(join(data, 'opt')).sort(), [LayerTrees.key(['a', 'b']), 'package.json'].sort());
     // A tree that went missing is built again on demand.
     await trees.prune([]);
     assert.equal(await trees.ensure(['a', 'b']), ab);

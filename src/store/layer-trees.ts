@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { chmod, copyFile, link, lstat, mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeTree } from '../shared/fs.js';
 import { hex } from '../shared/ids.js';
@@ -48,12 +48,15 @@ export class LayerTrees {
     } catch {
       return;
     }
-    for (const name of names) if (!keep.has(name)) await removeTree(join(this.dir, name));
+    for (const name of names) if (!keep.has(name) && name !== 'package.json') await removeTree(join(this.dir, name));
   }
 
   private async build(shas: readonly string[], final: string): Promise<string> {
     if (await exists(final)) return final;
     await mkdir(this.dir, { recursive: true });
+    // As in the code store: stops Node's package-scope search here, so without a sandbox a layer's
+    // .js files are not taken for ES modules by a "type": "module" project around the data dir.
+    await writeFile(join(this.dir, 'package.json'), '{}\n');
     const tmp = `${final}.tmp-${hex(6)}`;
     try {
       await mkdir(tmp, { mode: 0o755 });
