@@ -1,8 +1,8 @@
 /** Layer versions through the real SDK: shapes, numbering, listing, validation and AWS's texts, and Layers on functions. */
 import {
-  CreateFunctionCommand, DeleteLayerVersionCommand, GetFunctionCommand, GetLayerVersionByArnCommand, GetLayerVersionCommand,
+  CreateFunctionCommand, DeleteFunctionCommand, DeleteLayerVersionCommand, GetFunctionCommand, GetLayerVersionByArnCommand, GetLayerVersionCommand,
   ListLayersCommand, ListLayerVersionsCommand, PublishLayerVersionCommand, UpdateFunctionCodeCommand,
-  UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2,
+  UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -105,6 +105,23 @@ describe('PublishLayerVersion / GetLayerVersion', () => {
     await rejects(s.client.send(new GetLayerVersionByArnCommand({ Arn: 'arn:aws:lambda:us-east-1:000000000000:function:f' })), 'ValidationException', /at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern/);
     await rejects(s.client.send(new ListLayersCommand({ MaxItems: 51 })), 'ValidationException', /at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 50$/);
     await rejects(s.client.send(new ListLayersCommand({ CompatibleRuntime: 'cobol' as never })), 'ValidationException', /at 'compatibleRuntime' failed to satisfy constraint/);
+  });
+});
+
+describe('garbage collection', () => {
+  it('keeps a package a layer version holds when the last function with the same content goes', async () => {
+    // The same zip as function code and as a layer: one package in the content-addressed store.
+    const both = await makeZip({ 'index.js': 'exports.handler = async () => 1;' });
+    const layer = await s.client.send(new PublishLayerVersionCommand({ LayerName: 'shared-pkg', Content: { ZipFile: both } }));
+    const fn = await s.client.send(new CreateFunctionCommand({ FunctionName: 'same-content', Role: ROLE, Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: both } }));
+    assert.equal(fn.CodeSha256, layer.Content!.CodeSha256);
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 10 }, { FunctionName: 'same-content' });
+    await s.client.send(new DeleteFunctionCommand({ FunctionName: 'same-content' }));
+    await s.restart();
+    const got = await s.client.send(new GetLayerVersionCommand({ LayerName: 'shared-pkg', VersionNumber: layer.Version }));
+    const dl = await fetch(got.Content!.Location!);
+    assert.equal(dl.status, 200);
+    assert.deepEqual(Buffer.from(await dl.arrayBuffer()), both);
   });
 });
 
