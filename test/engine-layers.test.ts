@@ -3,7 +3,9 @@
  * layers override earlier ones), found by Node, Python and a custom runtime's bootstrap, and kept
  * for functions after their layer version is deleted.
  */
-import { DeleteLayerVersionCommand, GetFunctionConfigurationCommand, PublishLayerVersionCommand, PublishVersionCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  DeleteLayerVersionCommand, GetFunctionConfigurationCommand, GetProvisionedConcurrencyConfigCommand, PublishLayerVersionCommand, PublishVersionCommand,
+  PutProvisionedConcurrencyConfigCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,6 +123,24 @@ exports.handler = async (e) => { let write; if (e.tryWrite) try { fs.writeFileSy
       assert.equal(old.json, 'layer v1');
       const cfg = await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'versioned-fn', Qualifier: published.Version }));
       assert.deepEqual(cfg.Layers?.map((l) => l.Arn), [v1]);
+    });
+
+    it('gives provisioned environments their layers too', async () => {
+      const a = await publish(s.client, 'prov-a', { 'nodejs/node_modules/prov/index.js': 'module.exports = "a";\n' });
+      const b = await publish(s.client, 'prov-b', { 'nodejs/node_modules/prov/index.js': 'module.exports = "b";\n' });
+      await deploy(s.client, 'prov-fn', { 'index.js': 'exports.handler = async () => require("prov");' }, { Layers: [a, b] });
+      const v = await s.client.send(new PublishVersionCommand({ FunctionName: 'prov-fn' }));
+      await s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'prov-fn', Qualifier: v.Version, ProvisionedConcurrentExecutions: 1 }));
+      for (let i = 0; i < 300; i++) {
+        const st = await s.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'prov-fn', Qualifier: v.Version }));
+        assert.notEqual(st.Status, 'FAILED', st.StatusReason);
+        if (st.Status === 'READY') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const r = await invoke(s.client, 'prov-fn', {}, { Qualifier: v.Version });
+      assert.equal(r.error, undefined, r.text);
+      assert.equal(r.json, 'b');
+      assert.doesNotMatch(r.log, /Init Duration/, 'served by the provisioned environment');
     });
 
     it('keeps a function working after its layer versions are deleted, across a restart', async () => {
