@@ -63,15 +63,15 @@ export class LayerService {
       violations.push({ value: license, path: 'licenseInfo', constraint: 'Member must have length less than or equal to 512' });
     const runtimes = optionalList(body, 'CompatibleRuntimes');
     if (runtimes) {
-      if (runtimes.length > 15) violations.push({ value: runtimes, path: 'compatibleRuntimes', constraint: 'Member must have length less than or equal to 15' });
+      if (runtimes.length > 15) violations.push({ value: javaList(runtimes), path: 'compatibleRuntimes', constraint: 'Member must have length less than or equal to 15' });
       if (runtimes.some((r) => !RUNTIME_ENUM.includes(r)))
-        violations.push({ value: runtimes, path: 'compatibleRuntimes', constraint: `Member must satisfy constraint: [Member must satisfy enum value set: [${RUNTIME_ENUM.join(', ')}]]` });
+        violations.push({ value: javaList(runtimes), path: 'compatibleRuntimes', constraint: `Member must satisfy constraint: [Member must satisfy enum value set: [${RUNTIME_ENUM.join(', ')}]]` });
     }
     const architectures = optionalList(body, 'CompatibleArchitectures');
     if (architectures) {
-      if (architectures.length > 2) violations.push({ value: architectures, path: 'compatibleArchitectures', constraint: 'Member must have length less than or equal to 2' });
+      if (architectures.length > 2) violations.push({ value: javaList(architectures), path: 'compatibleArchitectures', constraint: 'Member must have length less than or equal to 2' });
       if (architectures.some((a) => !ARCHITECTURES.includes(a)))
-        violations.push({ value: architectures, path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]' });
+        violations.push({ value: javaList(architectures), path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]' });
     }
     if (violations.length) throw validationError(violations);
     const name = this.ownName(label, true);
@@ -203,6 +203,9 @@ export class LayerService {
     return undefined;
   }
 }
+
+/** AWS renders a list in a validation message as Java does: `[a, b]`. */
+const javaList = (l: readonly string[]): string => `[${l.join(', ')}]`;
 
 /** The total unzipped size of a function's layers (the 250 MB limit covers code and layers together). */
 export const layersUnzipped = (layers: readonly LayerRef[]): number => layers.reduce((n, l) => n + l.unzippedSize, 0);
