@@ -14,6 +14,7 @@ import { ConcurrencyService } from './control/concurrency.js';
 import { ProvisionedManager } from './environments/provisioned.js';
 import { ConcurrencyLimiter } from './invoke/limiter.js';
 import { invokeRoutes } from './api/lambda/invoke.js';
+import { layerRoutes } from './api/lambda/layers.js';
 import { logsRoutes } from './api/logs/logs.js';
 import { tagRoutes } from './api/lambda/tags.js';
 import { urlRoutes } from './api/lambda/urls.js';
@@ -27,12 +28,14 @@ import type { Config } from './config/config.js';
 import { collectGarbage } from './control/code.js';
 import { AliasService } from './control/aliases.js';
 import { FunctionService } from './control/functions.js';
+import { LayerService } from './control/layers.js';
 import { loadOrCreateRootKeys, type KeyPair } from './gateway/credentials.js';
 import { acquireDataDirLock } from './gateway/lock.js';
 import { Router } from './gateway/router.js';
 import { createGateway } from './gateway/server.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { CodeStore } from './store/blobs.js';
+import { LayerTrees } from './store/layer-trees.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { PolicyService } from './urls/policies.js';
 import { UrlService } from './urls/urls.js';
@@ -65,6 +68,8 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     const code = new CodeStore(config.dataDir);
     await code.sweepTemporaries();
     await collectGarbage(store, code);
+    const trees = new LayerTrees(config.dataDir, code.codeDir);
+    await trees.prune(store.layerCombinations());
     const account = { region: config.region, accountId: config.accountId };
     const { keys, created } = config.rootAccessKeyId
       ? { keys: { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey! }, created: false }
@@ -95,6 +100,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       idleTimeoutMs: config.idleTimeoutMs,
       runtimes: config.runtimes,
       codeDir: (sha) => code.codeDir(sha),
+      optDir: (shas) => trees.ensure(shas),
     });
     functions = new FunctionService({
       store, code, clock, account, runtimes: Object.keys(config.runtimes),
@@ -106,8 +112,11 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
         }
         if (version !== '$LATEST') provisioned?.reconcile(name);
       },
+      resolveLayers: (arns) => layers.resolveForFunction(arns),
+      prepareLayers: (refs) => trees.ensure(refs.map((l) => l.codeSha256)),
     });
     const fns = functions;
+    const layers: LayerService = new LayerService({ store, code, clock, account, exclusive: (fn) => fns.serial(fn) });
     provisioned = new ProvisionedManager({ store, fns, pool, logError });
     const manager = provisioned;
     concurrency = new ConcurrencyService({
@@ -127,6 +136,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ...functionRoutes(fns, account, links),
       ...versionRoutes(fns, aliases, account),
       ...concurrencyRoutes(fns, concurrency, manager, account),
+      ...layerRoutes(layers, links),
       ...invokeRoutes(invoke),
       ...tagRoutes(fns),
       ...urlRoutes({ urls, policies, functions: fns, urlFor }),

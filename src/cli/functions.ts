@@ -19,6 +19,7 @@ const CONFIG_OPTIONS = {
   'ephemeral-storage': { type: 'string' },
   env: { type: 'string', multiple: true },
   'log-format': { type: 'string' },
+  layer: { type: 'string', multiple: true },
 } as const;
 
 const HELP = `Usage:
@@ -31,6 +32,7 @@ const HELP = `Usage:
 
 Config options: --runtime ID  --handler H  --role ARN  --description TEXT  --memory MB
                 --timeout SECONDS  --ephemeral-storage MB  --env KEY=VALUE (repeatable)  --log-format Text|JSON
+                --layer LAYER_VERSION_ARN (repeatable, in order; update-config --layer none removes them all)
 Client options: --endpoint URL  --region R  --data-dir D  --json`;
 
 const DEFAULT_ROLE = (account = '000000000000') => `arn:aws:iam::${account}:role/stratus-function`;
@@ -81,7 +83,7 @@ export async function functionsCommand(args: string[], env: Record<string, strin
       const fn = needName();
       const input = configInput(values);
       if (Object.keys(input).length === 0 && !values.role)
-        throw new CliError('nothing to update', 'no configuration option given', 'pass at least one of --memory, --timeout, --env, --handler, …');
+        throw new CliError('nothing to update', 'no configuration option given', 'pass at least one of --memory, --timeout, --env, --handler, --layer, …');
       const out = await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, ...input, ...(values.role ? { Role: values.role } : {}) }));
       print(`✔ updated the configuration of ${out.FunctionName}`, stripMeta(out));
       return 0;
@@ -95,6 +97,7 @@ export async function functionsCommand(args: string[], env: Record<string, strin
           ['Memory', `${c.MemorySize} MB`], ['Timeout', `${c.Timeout} s`], ['Ephemeral', `${c.EphemeralStorage?.Size} MB`],
           ['State', `${c.State}${c.LastUpdateStatus ? ` / ${c.LastUpdateStatus}` : ''}`], ['Code', `${c.CodeSize} bytes, sha256 ${c.CodeSha256}`],
           ['Modified', c.LastModified], ['Description', c.Description], ['Environment', c.Environment?.Variables],
+          ['Layers', c.Layers?.map((l) => l.Arn).join(', ')],
           ['Tags', out.Tags], ['Download', out.Code?.Location],
         ]),
         stripMeta(out),
@@ -137,6 +140,8 @@ function configInput(v: Record<string, unknown>) {
   if (s('timeout')) out.Timeout = num(s('timeout'), 'timeout');
   if (s('ephemeral-storage')) out.EphemeralStorage = { Size: num(s('ephemeral-storage'), 'ephemeral-storage') };
   if (s('log-format')) out.LoggingConfig = { LogFormat: s('log-format') };
+  const layers = v.layer as string[] | undefined;
+  if (layers) out.Layers = layers.length === 1 && layers[0] === 'none' ? [] : layers;
   const envs = v.env as string[] | undefined;
   if (envs) {
     const Variables: Record<string, string> = {};

@@ -19,6 +19,8 @@ Usage:
   stratus concurrency set|get|delete <name> [N]
   stratus provisioned set|get|list|delete <name> --qualifier Q [N]
   stratus top [--once]
+  stratus layers publish <name> --code DIR|ZIP [--runtimes ID,…] [--description TEXT]
+  stratus layers list | versions <name> | get <name> <version> | delete <name> <version>
   stratus invoke <name> [--payload JSON] [--qualifier Q] [--log]
   stratus logs <name> [--follow] [--since 10m] [--filter TEXT]
   stratus urls create <name> [--auth none|iam] [--alias A] [--cors-origin O]...
@@ -44,6 +46,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   provisioned: async () => (await import('./concurrency.js')).provisionedCommand,
   top: async () => (await import('./concurrency.js')).topCommand,
   rollback: async () => (await import('./deploy.js')).rollbackCommand,
+  layers: async () => (await import('./layers.js')).layersCommand,
   logs: async () => (await import('./logs.js')).logsCommand,
   urls: async () => (await import('./urls.js')).urlsCommand,
   permissions: async () => (await import('./permissions.js')).permissionsCommand,

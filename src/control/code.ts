@@ -8,6 +8,7 @@ import { extractZip, UnzipError } from './unzip.js';
 export interface CodePackage {
   sha256: string;
   size: number;
+  unzippedSize: number;
 }
 
 /**
@@ -15,20 +16,22 @@ export interface CodePackage {
  * temporary directory renamed into place, so a rejected or interrupted upload leaves no trace the
  * store refers to.
  */
-export async function ingestZip(store: Store, code: CodeStore, zip: Buffer): Promise<CodePackage> {
+export async function ingestZip(store: Store, code: CodeStore, zip: Buffer, opts: { alsoUnzipped?: number } = {}): Promise<CodePackage> {
   if (zip.length > LIMITS.zippedBytes) throw zippedTooLarge(LIMITS.zippedBytes);
   if (zip.length === 0) throw badZip();
   const sha256 = CodeStore.sha256(zip);
   let unzipped = 0;
   try {
-    unzipped = (await extractZip(zip, code.codeDir(sha256), { maxUnzippedBytes: LIMITS.unzippedBytes })).unzippedBytes;
+    // The limit covers the code and its layers together (`alsoUnzipped`: what the layers take).
+    const maxUnzippedBytes = Math.max(0, LIMITS.unzippedBytes - (opts.alsoUnzipped ?? 0));
+    unzipped = (await extractZip(zip, code.codeDir(sha256), { maxUnzippedBytes })).unzippedBytes;
   } catch (err) {
     if (err instanceof UnzipError) throw err.kind === 'too-large' ? unzippedTooLarge(LIMITS.unzippedBytes) : badZip();
     throw err;
   }
   await code.putZip(sha256, zip);
   store.putCodePackage(sha256, zip.length, unzipped);
-  return { sha256, size: zip.length };
+  return { sha256, size: zip.length, unzippedSize: unzipped };
 }
 
 /** Remove packages no function version uses any more (after deletes and code updates). */

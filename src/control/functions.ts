@@ -3,7 +3,7 @@
  * qualifier (version or alias) to the version it names. The domain side of the Lambda API.
  */
 import {
-  functionExists, functionNotFound, invalidParameter, revisionMismatch, StratusError, updateInProgress, validationError,
+  functionExists, functionNotFound, invalidParameter, revisionMismatch, StratusError, unzippedTooLarge, updateInProgress, validationError,
   type Violation,
 } from '../errors/catalog.js';
 import { functionArn, parseFunctionName, type Account } from '../shared/arn.js';
@@ -12,8 +12,9 @@ import { uuid } from '../shared/ids.js';
 import type { CodeStore } from '../store/blobs.js';
 import type { Store } from '../store/store.js';
 import { collectGarbage, ingestZip } from './code.js';
+import { layersUnzipped } from './layers.js';
 import { LIMITS } from './limits.js';
-import type { AliasConfig, FunctionConfig, StoredFunction } from './model.js';
+import type { AliasConfig, FunctionConfig, LayerRef, StoredFunction } from './model.js';
 import { checkFunctionName, parseConfigInput, type ConfigInput } from './validate.js';
 
 export interface FunctionServiceDeps {
@@ -30,6 +31,10 @@ export interface FunctionServiceDeps {
   onChange?: (name: string, version?: string) => void;
   /** Weighted alias routing draws from this; tests pass a seeded one. */
   random?: () => number;
+  /** Resolve the layer version ARNs a function names (the layer service); without it no layer exists. */
+  resolveLayers?: (arns: readonly string[]) => LayerRef[];
+  /** Make the merged /opt of an ordered set of layers ready ahead of the first cold start. */
+  prepareLayers?: (layers: readonly LayerRef[]) => Promise<unknown>;
 }
 
 /** What an invocation runs: the version chosen, and the ARN the runtime reports as invoked. */
@@ -207,7 +212,8 @@ export class FunctionService {
 
     return this.serial(async () => {
       if (this.deps.store.getFunction(ref.name)) throw functionExists(ref.name);
-      const pkg = await ingestZip(this.deps.store, this.deps.code, zip);
+      const layers = await this.layers(input.layers);
+      const pkg = await ingestZip(this.deps.store, this.deps.code, zip, { alsoUnzipped: layersUnzipped(layers) });
       const config: FunctionConfig = {
         name: ref.name,
         version: '$LATEST',
@@ -221,7 +227,7 @@ export class FunctionService {
         environment: input.environment,
         architectures: input.architectures ?? ['x86_64'],
         tracingMode: input.tracingMode ?? 'PassThrough',
-        layers: input.layers ?? [],
+        layers,
         logging: normaliseLogging(ref.name, input.logging),
         codeSha256: pkg.sha256,
         codeSize: pkg.size,
@@ -244,7 +250,7 @@ export class FunctionService {
     const zip = zipFromCode(body);
     return this.serial(async () => {
       const current = this.mutable(ref, body.RevisionId);
-      const pkg = await ingestZip(this.deps.store, this.deps.code, zip);
+      const pkg = await ingestZip(this.deps.store, this.deps.code, zip, { alsoUnzipped: layersUnzipped(current.layers) });
       if (body.DryRun === true) return { ...current, codeSha256: pkg.sha256, codeSize: pkg.size };
       const next: FunctionConfig = { ...current, codeSha256: pkg.sha256, codeSize: pkg.size, ...this.touched() };
       this.deps.store.putConfig(next);
@@ -258,12 +264,19 @@ export class FunctionService {
 
   updateConfig(ref: FunctionRef, body: Record<string, unknown>): Promise<FunctionConfig> {
     if (ref.qualifier) throw invalidParameter('Unsupported function name: UpdateFunctionConfiguration applies to $LATEST; pass an unqualified name.');
-    const input = parseConfigInput(body, { available: this.deps.runtimes });
+    const { layers: layerArns, ...input } = parseConfigInput(body, { available: this.deps.runtimes });
     return this.serial(async () => {
       const current = this.mutable(ref, body.RevisionId);
+      let layers = current.layers;
+      if (layerArns) {
+        layers = await this.layers(layerArns);
+        const code = this.deps.store.codePackage(current.codeSha256)?.unzippedSize ?? 0;
+        if (code + layersUnzipped(layers) > LIMITS.unzippedBytes) throw unzippedTooLarge(LIMITS.unzippedBytes);
+      }
       const next: FunctionConfig = {
         ...current,
         ...definedOnly(input),
+        layers,
         logging: input.logging ? normaliseLogging(current.name, input.logging) : current.logging,
         passthrough: { ...current.passthrough, ...input.passthrough },
         ...this.touched(),
@@ -380,6 +393,15 @@ export class FunctionService {
     if (current.lastUpdateStatus === 'InProgress' || current.state === 'Pending') throw updateInProgress(this.arn(current.name));
     if (typeof revisionId === 'string' && revisionId !== current.revisionId) throw revisionMismatch();
     return current;
+  }
+
+  /** The layers a function names, resolved, with their merged /opt made ready. */
+  private async layers(arns: readonly string[] | undefined): Promise<LayerRef[]> {
+    if (!arns?.length) return [];
+    if (!this.deps.resolveLayers) throw invalidParameter(`Layer version ${arns[0]} does not exist.`);
+    const layers = this.deps.resolveLayers(arns);
+    await this.deps.prepareLayers?.(layers);
+    return layers;
   }
 
   private touched(): Pick<FunctionConfig, 'revisionId' | 'lastModified' | 'lastUpdateStatus'> {

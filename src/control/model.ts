@@ -17,7 +17,11 @@ export interface FunctionConfig {
   environment?: Record<string, string>;
   architectures: string[];
   tracingMode: 'Active' | 'PassThrough';
-  layers: string[];
+  /**
+   * The layer versions merged into /opt, in order. Each keeps its own code address, so a function
+   * (and every version published from it) still runs after its layer version is deleted, as on AWS.
+   */
+  layers: LayerRef[];
   logging: { logFormat: LogFormat; applicationLogLevel?: string; systemLogLevel?: string; logGroup: string };
   /** SHA-256 of the zip, hex; the code store's key. */
   codeSha256: string;
@@ -57,4 +61,28 @@ export interface ProvisionedConfig {
   qualifier: string;
   requested: number;
   lastModified: number;
+}
+
+/** A layer version as a function uses it: enough to build /opt without the layer version itself. */
+export interface LayerRef {
+  arn: string;
+  /** SHA-256 of the layer zip, hex; the code store's key. */
+  codeSha256: string;
+  codeSize: number;
+  unzippedSize: number;
+}
+
+/** One published, immutable layer version. */
+export interface LayerVersion {
+  name: string;
+  version: number;
+  description: string;
+  /** Epoch ms. */
+  createdDate: number;
+  compatibleRuntimes?: string[];
+  compatibleArchitectures?: string[];
+  licenseInfo?: string;
+  codeSha256: string;
+  codeSize: number;
+  unzippedSize: number;
 }

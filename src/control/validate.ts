@@ -27,7 +27,10 @@ export const RESERVED_ENV = new Set([
 ]);
 
 /** The configuration members a caller may set; absent members keep their current (or default) value. */
-export type ConfigInput = Partial<Omit<FunctionConfig, 'name' | 'version' | 'codeSha256' | 'codeSize' | 'revisionId' | 'lastModified' | 'state' | 'lastUpdateStatus'>>;
+export type ConfigInput = Partial<Omit<FunctionConfig, 'name' | 'version' | 'codeSha256' | 'codeSize' | 'revisionId' | 'lastModified' | 'state' | 'lastUpdateStatus' | 'layers'>> & {
+  /** Layer version ARNs as given; the layer service resolves them (control/layers.ts). */
+  layers?: string[];
+};
 
 const PASSTHROUGH = ['VpcConfig', 'DeadLetterConfig', 'KMSKeyArn', 'FileSystemConfigs', 'ImageConfig', 'SnapStart'] as const;
 
@@ -200,8 +203,6 @@ export function parseConfigInput(body: Record<string, unknown>, opts: ValidateOp
     const layers = body.Layers as string[];
     if (layers.length > LIMITS.layers) throw invalidParameter('Cannot reference more than 5 layers.');
     for (const l of layers) if (!LAYER_ARN_RE.test(l)) throw invalidParameter(`Layer version ${l} does not exist.`);
-    // Layer storage arrives with the layers issue; until then no layer version exists here.
-    if (layers.length) throw invalidParameter(`Layer version ${layers[0]} does not exist.`);
     out.layers = layers;
   }
   if (logging) out.logging = logging;

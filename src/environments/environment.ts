@@ -67,6 +67,8 @@ export class Environment {
     private readonly deps: EnvironmentDeps,
     onStopped: (env: Environment) => void,
     readonly initType: InitType = 'on-demand',
+    /** Host path of the merged layers (store/layer-trees.ts), when the function has any. */
+    readonly optDir?: string,
   ) {
     const d = new Date(deps.clock.now());
     const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`;
@@ -128,8 +130,8 @@ export class Environment {
     this.state = 'initializing';
     this.initStartedAt = this.deps.clock.monotonic();
     const c = this.config;
-    const paths = (hostRuntimeDir: string) => this.deps.launcher.paths(this.codeDir, hostRuntimeDir);
-    const launch = runtimeLaunch(this.runtime, paths, this.codeDir);
+    const paths = (hostRuntimeDir: string) => this.deps.launcher.paths(this.codeDir, hostRuntimeDir, this.optDir);
+    const launch = runtimeLaunch(this.runtime, paths, this.codeDir, this.optDir);
     if (!launch) {
       this.line(`INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint`);
       this.initFailure = 'Runtime.InvalidEntrypoint';
@@ -193,7 +195,7 @@ export class Environment {
       if (uid !== undefined) this.deps.launcher.releaseUid(uid);
       return;
     }
-    const paths = this.deps.launcher.paths(this.codeDir, launch.hostRuntimeDir ?? '');
+    const paths = this.deps.launcher.paths(this.codeDir, launch.hostRuntimeDir ?? '', this.optDir);
     const env = buildEnvironment(this.config, this.runtime, {
       region: this.deps.region,
       runtimeApi,
@@ -201,6 +203,7 @@ export class Environment {
       taskRoot: paths.taskRoot,
       runtimeDir: launch.runtimeDir,
       initType: this.initType,
+      opt: paths.opt,
     });
     let launched: Launched;
     try {
@@ -210,6 +213,7 @@ export class Environment {
         env,
         codeDir: this.codeDir,
         runtimeDir: launch.hostRuntimeDir,
+        optDir: this.optDir,
         interpreter: this.runtime.interpreter,
         memoryMB: this.config.memorySize,
         ephemeralMB: this.config.ephemeralStorage,

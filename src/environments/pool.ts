@@ -29,6 +29,8 @@ export interface PoolDeps extends EnvironmentDeps {
   maxStarting: number;
   /** A provisioned environment stopped (crashed, evicted by a change): its group may need a new one. */
   onProvisionedLost?: (group: string) => void;
+  /** The host directory holding a function's layers merged in order (built once per combination). */
+  optDir?: (shas: readonly string[]) => Promise<string | undefined>;
 }
 
 /** Environments are only shared by invocations of the same version with the same revision. */
@@ -43,7 +45,7 @@ export class EnvironmentPool {
   private liveMemoryMB = 0;
   /** Environments starting for an invocation now, and the invocations waiting for one. */
   private starting = 0;
-  private readonly waiting: { key: string; config: FunctionConfig; resolve: (env: Environment) => void; reject: (err: unknown) => void }[] = [];
+  private readonly waiting: { key: string; config: FunctionConfig; optDir?: string; resolve: (env: Environment) => void; reject: (err: unknown) => void }[] = [];
   private readonly live = new Set<Environment>();
   /** Environments of a function that changed since they started: they stop once they finish. */
   private readonly retired = new WeakSet<Environment>();
@@ -65,7 +67,7 @@ export class EnvironmentPool {
       counters = this.deps.metrics.start(config.name, config.version);
       let result = await env.invoke(inv);
       if (result.undelivered) {
-        env = this.create(config);
+        env = config.layers.length ? await this.createWithLayers(config) : this.create(config);
         result = await env.invoke(inv);
       }
       this.release(env, key);
@@ -83,13 +85,14 @@ export class EnvironmentPool {
    * machine, starting everything at once only makes every start slower; a warm environment that
    * frees up meanwhile serves the waiting invocation at once.
    */
-  private startOrWait(config: FunctionConfig, key: string): Environment | Promise<Environment> {
-    if (this.starting < this.deps.maxStarting) return this.startFor(config);
-    return new Promise((resolve, reject) => this.waiting.push({ key, config, resolve, reject }));
+  private async startOrWait(config: FunctionConfig, key: string): Promise<Environment> {
+    const optDir = config.layers.length ? await this.optDirFor(config) : undefined;
+    if (this.starting < this.deps.maxStarting) return this.startFor(config, optDir);
+    return new Promise((resolve, reject) => this.waiting.push({ key, config, optDir, resolve, reject }));
   }
 
-  private startFor(config: FunctionConfig): Environment {
-    const env = this.create(config);
+  private startFor(config: FunctionConfig, optDir: string | undefined): Environment {
+    const env = this.create(config, 'on-demand', optDir);
     this.starting++;
     void env.initialized.then(() => {
       this.starting--;
@@ -103,7 +106,7 @@ export class EnvironmentPool {
     while (this.starting < this.deps.maxStarting && this.waiting.length) {
       const w = this.waiting.shift()!;
       try {
-        w.resolve(this.startFor(w.config));
+        w.resolve(this.startFor(w.config, w.optDir));
       } catch (err) {
         w.reject(err);
       }
@@ -116,6 +119,7 @@ export class EnvironmentPool {
    * Rejects with the init failure when one cannot start.
    */
   async provision(group: string, config: FunctionConfig, n: number): Promise<void> {
+    const optDir = config.layers.length ? await this.optDirFor(config) : undefined;
     const key = keyOf(config);
     const mine: Environment[] = [];
     for (const [e, g] of this.pinned) {
@@ -126,7 +130,7 @@ export class EnvironmentPool {
     for (const e of mine.splice(n)) this.unpin(e);
     const starting: Promise<void>[] = [];
     for (let i = mine.length; i < n; i++) {
-      const env = this.create(config, 'provisioned-concurrency');
+      const env = this.create(config, 'provisioned-concurrency', optDir);
       this.pinned.set(env, group);
       starting.push(env.prewarm().then(() => this.release(env, key)));
     }
@@ -192,11 +196,20 @@ export class EnvironmentPool {
     this.idle.clear();
   }
 
-  private create(config: FunctionConfig, initType: 'on-demand' | 'provisioned-concurrency' = 'on-demand'): Environment {
+  /** A function with layers: its merged /opt is usually ready (built when it was configured), else built now. */
+  private async createWithLayers(config: FunctionConfig): Promise<Environment> {
+    return this.create(config, 'on-demand', await this.optDirFor(config));
+  }
+
+  private optDirFor(config: FunctionConfig): Promise<string | undefined> {
+    return this.deps.optDir?.(config.layers.map((l) => l.codeSha256)) ?? Promise.resolve(undefined);
+  }
+
+  private create(config: FunctionConfig, initType: 'on-demand' | 'provisioned-concurrency' = 'on-demand', optDir?: string): Environment {
     this.makeRoom(config.memorySize);
     // The invoke path checked that this server can run the runtime.
     const runtime = this.deps.runtimes[config.runtime]!;
-    const env = new Environment(config, this.deps.codeDir(config.codeSha256), runtime, this.deps, (e) => this.forget(e), initType);
+    const env = new Environment(config, this.deps.codeDir(config.codeSha256), runtime, this.deps, (e) => this.forget(e), initType, optDir);
     this.live.add(env);
     this.liveMemoryMB += config.memorySize;
     return env;

@@ -32,7 +32,7 @@ export interface RuntimeLaunch {
  * bootstrap. `paths` says where the code and a runtime client directory appear inside the
  * environment (a sandbox mounts them at /var/task and /var/runtime; without one they stay put).
  */
-export function runtimeLaunch(runtime: RuntimeCommand, paths: (hostRuntimeDir: string) => EnvironmentPaths, codeDir: string): RuntimeLaunch | undefined {
+export function runtimeLaunch(runtime: RuntimeCommand, paths: (hostRuntimeDir: string) => EnvironmentPaths, codeDir: string, optDir?: string): RuntimeLaunch | undefined {
   switch (runtime.kind) {
     case 'nodejs': {
       // Lambda's Node runtime also passes V8 heap flags (--max-old-space-size, --max-semi-space-size,
@@ -49,9 +49,11 @@ export function runtimeLaunch(runtime: RuntimeCommand, paths: (hostRuntimeDir: s
       return { argv: [runtime.interpreter!, '-S', '-B', join(p.runtimeDir, basename(PYTHON_BOOTSTRAP))], runtimeDir: p.runtimeDir, hostRuntimeDir: dirname(PYTHON_BOOTSTRAP) };
     }
     case 'provided': {
-      // /var/task/bootstrap first, then /opt/bootstrap (layers arrive with their own issue).
+      // /var/task/bootstrap first, then /opt/bootstrap from a layer (contract A8).
       const p = paths('');
-      return isExecutable(join(codeDir, 'bootstrap')) ? { argv: [join(p.taskRoot, 'bootstrap')], runtimeDir: p.runtimeDir } : undefined;
+      if (isExecutable(join(codeDir, 'bootstrap'))) return { argv: [join(p.taskRoot, 'bootstrap')], runtimeDir: p.runtimeDir };
+      if (optDir && p.opt && isExecutable(join(optDir, 'bootstrap'))) return { argv: [join(p.opt, 'bootstrap')], runtimeDir: p.runtimeDir };
+      return undefined;
     }
   }
 }
@@ -63,6 +65,8 @@ export interface EnvironmentContext {
   taskRoot: string;
   runtimeDir: string;
   initType: InitType;
+  /** Where the layers are seen: /opt, or their real path without a sandbox (default /opt). */
+  opt?: string;
 }
 
 /** How an environment came to be: for an invocation, or ahead of time for provisioned concurrency. */
@@ -74,12 +78,13 @@ export type InitType = 'on-demand' | 'provisioned-concurrency';
  * host never reaches (or slows) a function.
  */
 export function buildEnvironment(c: FunctionConfig, runtime: RuntimeCommand, x: EnvironmentContext): Record<string, string> {
+  const opt = x.opt ?? '/opt';
   const env: Record<string, string> = {
     ...c.environment,
-    PATH: '/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+    PATH: `/usr/local/bin:/usr/bin/:/bin:${opt}/bin`,
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
-    LD_LIBRARY_PATH: `/lib64:/usr/lib64:${x.runtimeDir}:${x.runtimeDir}/lib:${x.taskRoot}:${x.taskRoot}/lib:/opt/lib`,
+    LD_LIBRARY_PATH: `/lib64:/usr/lib64:${x.runtimeDir}:${x.runtimeDir}/lib:${x.taskRoot}:${x.taskRoot}/lib:${opt}/lib`,
     _HANDLER: c.handler,
     LAMBDA_TASK_ROOT: x.taskRoot,
     LAMBDA_RUNTIME_DIR: x.runtimeDir,
@@ -105,10 +110,14 @@ export function buildEnvironment(c: FunctionConfig, runtime: RuntimeCommand, x: 
   if (runtime.kind !== 'provided') env.AWS_EXECUTION_ENV = `AWS_Lambda_${c.runtime}`;
   if (runtime.kind === 'nodejs') {
     const major = c.runtime.replace(/^nodejs(\d+).*$/, '$1');
-    env.NODE_PATH = `/opt/nodejs/node${major}/node_modules:/opt/nodejs/node_modules:${x.runtimeDir}/node_modules:${x.runtimeDir}:${x.taskRoot}`;
+    env.NODE_PATH = `${opt}/nodejs/node${major}/node_modules:${opt}/nodejs/node_modules:${x.runtimeDir}/node_modules:${x.runtimeDir}:${x.taskRoot}`;
   }
   if (runtime.kind === 'python') {
-    env.PYTHONPATH = x.runtimeDir;
+    // The runtime client adds /opt/python and its site-packages itself (as AWS's does). Where the
+    // layers are elsewhere (no sandbox), they come through PYTHONPATH instead, which the client
+    // then takes as given, ahead of the runtime's own directory.
+    const version = c.runtime.replace(/^python/, '');
+    env.PYTHONPATH = opt === '/opt' ? x.runtimeDir : `${opt}/python/lib/python${version}/site-packages:${opt}/python:${x.runtimeDir}`;
   }
   return env;
 }

@@ -159,7 +159,7 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
   return {
     name: 'bubblewrap',
     describe: () => `bubblewrap (pid, mount, ipc, uts namespaces; a uid per environment, no capabilities) + ${opts.cgroups.describe()}`,
-    paths: () => ({ taskRoot: '/var/task', runtimeDir: '/var/runtime' }),
+    paths: () => ({ taskRoot: '/var/task', runtimeDir: '/var/runtime', opt: '/opt' }),
     close: () => {
       slots.close();
       return opts.cgroups.close();
@@ -188,6 +188,8 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
         }
       }
       args.push('--ro-bind', spec.codeDir, '/var/task');
+      // The layers, merged in order (store/layer-trees.ts), over the empty /opt of the base.
+      if (spec.optDir) args.push('--ro-bind', spec.optDir, '/opt');
       if (spec.runtimeDir) args.push('--ro-bind', spec.runtimeDir, '/var/runtime');
       else args.push('--dir', '/var/runtime');
       args.push('--perms', '1777', '--size', String(spec.ephemeralMB * 1024 * 1024), '--tmpfs', '/tmp');

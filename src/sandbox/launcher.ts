@@ -11,6 +11,8 @@ export interface LaunchSpec {
   codeDir: string;
   /** Host path of the runtime client, if any (read-only, seen at `paths().runtimeDir`). */
   runtimeDir?: string;
+  /** Host path of the function's merged layers, if it has any (read-only, seen at `paths().opt`). */
+  optDir?: string;
   /** The interpreter binary, if the runtime has one (its installation must be visible). */
   interpreter?: string;
   memoryMB: number;
@@ -23,6 +25,8 @@ export interface LaunchSpec {
 export interface EnvironmentPaths {
   taskRoot: string;
   runtimeDir: string;
+  /** Where the layers appear (/opt in a sandbox); undefined when there is no layer directory to show. */
+  opt?: string;
 }
 
 export interface Launched {
@@ -42,7 +46,7 @@ export interface Launched {
 export interface Launcher {
   readonly name: 'bubblewrap' | 'none';
   describe(): string;
-  paths(codeDir: string, runtimeDir: string): EnvironmentPaths;
+  paths(codeDir: string, runtimeDir: string, optDir?: string): EnvironmentPaths;
   /** The uid the environment's processes will run as, when it has one of its own (reserve before launch). */
   reserveUid(): number | undefined;
   /** Give back a reserved uid that was never launched. */

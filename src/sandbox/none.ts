@@ -13,7 +13,8 @@ import { killGroup, type Launcher } from './launcher.js';
 export const noneLauncher: Launcher = {
   name: 'none',
   describe: () => 'none: functions run as plain processes of the server user, with no isolation (--sandbox none)',
-  paths: (codeDir, runtimeDir) => ({ taskRoot: codeDir, runtimeDir }),
+  // Nothing can be mounted at /opt: the runtime is given the merged layers' real path instead.
+  paths: (codeDir, runtimeDir, optDir) => ({ taskRoot: codeDir, runtimeDir, opt: optDir }),
   reserveUid: () => undefined,
   releaseUid: () => undefined,
   close: async () => undefined,

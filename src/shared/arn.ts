@@ -26,3 +26,24 @@ export function parseFunctionName(ref: string): ParsedFunctionName | undefined {
   const [, region, accountId, name, qualifier] = m;
   return { name: name!, qualifier, region, accountId };
 }
+
+/** `arn:aws:lambda:<region>:<acct>:layer:<name>`, with `:<version>` for a layer version. */
+export const layerArn = (a: Account, name: string, version?: number): string =>
+  `arn:aws:lambda:${a.region}:${a.accountId}:layer:${name}${version === undefined ? '' : `:${version}`}`;
+
+export interface ParsedLayerArn {
+  region: string;
+  accountId: string;
+  name: string;
+  version?: number;
+}
+
+// The model's LayerVersionArn pattern, with the version optional (a LayerArn).
+const LAYER_ARN = /^arn:[a-zA-Z0-9-]+:lambda:([a-zA-Z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+)(?::([0-9]+))?$/;
+
+/** Split a layer or layer version ARN; undefined when it is not one. */
+export function parseLayerArn(arn: string): ParsedLayerArn | undefined {
+  const m = LAYER_ARN.exec(arn);
+  if (!m) return undefined;
+  return { region: m[1]!, accountId: m[2]!, name: m[3]!, version: m[4] === undefined ? undefined : Number(m[4]) };
+}

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { AliasConfig, FunctionConfig, StoredFunction } from '../control/model.js';
+import { layerQueries } from './sqlite-layers.js';
 import type { LogEvent, LogQuery, Store, StoredLogEvent } from './store.js';
 import { sqlitePolicyStore, sqliteUrlStore, URL_POLICY_MIGRATION } from './url-store.js';
 
@@ -52,6 +53,18 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (name, qualifier)
    );`,
   URL_POLICY_MIGRATION,
+  // Layers: a row per layer name keeps its last number, so numbers are never reused after deletes.
+  `CREATE TABLE layers (
+     name TEXT PRIMARY KEY,
+     last_version INTEGER NOT NULL
+   );
+   CREATE TABLE layer_versions (
+     name TEXT NOT NULL REFERENCES layers(name),
+     version INTEGER NOT NULL,
+     code_sha256 TEXT NOT NULL,
+     config TEXT NOT NULL,
+     PRIMARY KEY (name, version)
+   );`,
 ];
 
 /** $LATEST sorts before the numbered versions. */
@@ -84,8 +97,12 @@ export function openSqliteStore(path: string): Store {
     deleteFn: db.prepare('DELETE FROM functions WHERE name = ?'),
     setTags: db.prepare('UPDATE functions SET tags = ? WHERE name = ?'),
     putCode: db.prepare('INSERT OR IGNORE INTO code_packages (sha256, size, unzipped_size, created_at) VALUES (?, ?, ?, ?)'),
+    // A package is in use while a function version runs it as code or as a layer, or a layer version holds it.
     unreferenced: db.prepare<[], { sha256: string }>(
-      'SELECT sha256 FROM code_packages WHERE sha256 NOT IN (SELECT code_sha256 FROM function_versions)',
+      `SELECT sha256 FROM code_packages WHERE sha256 NOT IN (SELECT code_sha256 FROM function_versions)
+         AND sha256 NOT IN (SELECT code_sha256 FROM layer_versions)
+         AND sha256 NOT IN (SELECT s FROM (SELECT json_extract(l.value, '$.codeSha256') AS s
+                                           FROM function_versions f, json_each(f.config, '$.layers') l) WHERE s IS NOT NULL)`,
     ),
     deleteCode: db.prepare('DELETE FROM code_packages WHERE sha256 = ?'),
     usage: db.prepare<[], { n: number; size: number | null }>(
@@ -164,6 +181,7 @@ export function openSqliteStore(path: string): Store {
     putCodePackage: (sha, size, unzipped) => void q.putCode.run(sha, size, unzipped, Date.now()),
     unreferencedCodePackages: () => q.unreferenced.all().map((r) => r.sha256),
     deleteCodePackage: (sha) => void q.deleteCode.run(sha),
+    ...layerQueries(db),
     usage() {
       const r = q.usage.get()!;
       return { functionCount: r.n, totalCodeSize: r.size ?? 0 };

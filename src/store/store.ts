@@ -1,5 +1,5 @@
 /** Persistence interfaces. SQLite implements them now; a cluster store can later. */
-import type { AliasConfig, FunctionConfig, ProvisionedConfig, StoredFunction } from '../control/model.js';
+import type { AliasConfig, FunctionConfig, LayerVersion, ProvisionedConfig, StoredFunction } from '../control/model.js';
 import type { PolicyStore, UrlStore } from './url-store.js';
 
 export interface LogEvent {
@@ -62,6 +62,16 @@ export interface Store {
   /** Code packages no function version refers to. */
   unreferencedCodePackages(): string[];
   deleteCodePackage(sha256: string): void;
+  /** A stored package's sizes, if it is stored. */
+  codePackage(sha256: string): { size: number; unzippedSize: number } | undefined;
+  /** Record a new version of a layer under the next number (numbers are never reused, even after deletes). */
+  publishLayerVersion(v: Omit<LayerVersion, 'version'>): LayerVersion;
+  getLayerVersion(name: string, version: number): LayerVersion | undefined;
+  /** Every live layer version, by layer name, newest version first. */
+  listLayerVersions(name?: string): LayerVersion[];
+  deleteLayerVersion(name: string, version: number): boolean;
+  /** The ordered layer package lists of every function version that has two or more layers. */
+  layerCombinations(): string[][];
   usage(): { functionCount: number; totalCodeSize: number };
   appendLogs(events: LogEvent[]): void;
   queryLogs(q: LogQuery): StoredLogEvent[];

@@ -28,7 +28,7 @@ export function functionConfiguration(account: Account, c: FunctionConfig, opts:
   if (c.environment) out.Environment = { Variables: c.environment };
   out.TracingConfig = { Mode: c.tracingMode };
   out.RevisionId = c.revisionId;
-  if (c.layers.length) out.Layers = c.layers.map((Arn) => ({ Arn, CodeSize: 0 }));
+  if (c.layers.length) out.Layers = c.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
   if (!opts.listing) {
     out.State = c.state;
     if (c.state === 'Pending') {
