@@ -20,9 +20,13 @@ export interface RuntimeEvents {
   /** The response exceeded the payload limit; the runtime was answered 413. */
   onResponseTooLarge(requestId: string): void;
   onInitError(body: Buffer, errorType: string | undefined): void;
+  /** A stem cell's runtime has loaded and waits to be given its function. */
+  onStemReady?(): void;
 }
 
 const PREFIX = '/2018-06-01/runtime/';
+/** Stratus only: where a stem cell's runtime waits for the function it becomes. */
+const SPECIALISE = '/2018-06-01/stratus/specialise';
 const OK = '{"status":"OK"}';
 
 export class RuntimeApi {
@@ -35,6 +39,9 @@ export class RuntimeApi {
   private deliveredCurrent = false;
   /** Whether the runtime has reported an init failure (no more /next after that). */
   private initFailed = false;
+  /** A stem cell: the runtime's parked GET /specialise, or the environment it is to receive. */
+  private stemWaiting?: ServerResponse;
+  private stemEnv?: Record<string, string>;
 
   constructor(private readonly events: RuntimeEvents, private readonly fixedHeaders: Record<string, string>, private readonly clock: Clock) {
     this.server = createServer({ keepAliveTimeout: 0, requestTimeout: 0 }, (req, res) => this.handle(req, res));
@@ -70,7 +77,18 @@ export class RuntimeApi {
     }
   }
 
+  /** Give a stem cell's runtime its function's environment (answers its wait, now or when it asks). */
+  specialise(env: Record<string, string>): void {
+    this.stemEnv = env;
+    if (this.stemWaiting) {
+      const res = this.stemWaiting;
+      this.stemWaiting = undefined;
+      this.reply(res, 200, { env });
+    }
+  }
+
   close(): void {
+    this.stemWaiting?.destroy();
     this.parked?.destroy();
     this.parked = undefined;
     this.server.close();
@@ -79,6 +97,11 @@ export class RuntimeApi {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '';
+    if (url === SPECIALISE && req.method === 'GET' && this.events.onStemReady) {
+      if (this.stemEnv) return this.reply(res, 200, { env: this.stemEnv });
+      this.stemWaiting = res;
+      return this.events.onStemReady();
+    }
     if (!url.startsWith(PREFIX)) return this.reply(res, 404, { errorMessage: 'Not found', errorType: 'InvalidURL' }, req);
     const path = url.slice(PREFIX.length);
     if (req.method === 'GET' && path === 'invocation/next') return this.next(res);

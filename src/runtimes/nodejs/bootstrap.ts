@@ -12,52 +12,58 @@ import { logError, patchConsole } from './logging.js';
 import { RuntimeApiClient } from './rapid.js';
 import { EXIT_UNCAUGHT, EXIT_UNHANDLED_REJECTION, Runtime } from './runtime.js';
 
-// The one place the runtime reads its configuration: everything below is passed down.
-const env = process.env;
+const noGlobal = () => process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA;
 
-// First, so that anything user code logs while loading is already in Lambda's format.
-patchConsole(env.AWS_LAMBDA_LOG_FORMAT, env.AWS_LAMBDA_LOG_LEVEL);
-
-const runtimeApi = env.AWS_LAMBDA_RUNTIME_API;
-if (!runtimeApi) {
-  // Without the API there is nobody to report to; say why on stderr and exit non-zero.
-  process.stderr.write('Stratus nodejs runtime: AWS_LAMBDA_RUNTIME_API is not set\n');
-  process.exit(1);
-}
-
-const runtime = new Runtime(new RuntimeApiClient(runtimeApi), {
-  functionName: env.AWS_LAMBDA_FUNCTION_NAME,
-  functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
-  memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-  logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
-  logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
-});
-
-// Installed before user code loads, so that failures during init are reported to /init/error
-// and failures during an invoke to that invoke's /error, each followed by AWS's exit code.
-process.on('uncaughtException', (error) => {
-  logError('Uncaught Exception', error);
-  runtime.fatal(error, EXIT_UNCAUGHT);
-});
-process.on('unhandledRejection', (reason, promise) => {
-  const error = new UnhandledPromiseRejection(reason, promise);
-  logError('Unhandled Promise Rejection', error);
-  runtime.fatal(error, EXIT_UNHANDLED_REJECTION);
-});
-// How callback handlers are completed when callbackWaitsForEmptyEventLoop is true, and how a
-// handler that never reports is detected: both happen when the event loop runs dry.
-process.on('beforeExit', () => runtime.drain());
-
-const noGlobal = env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA;
-// An async init (not top-level await): the bootstrap is CommonJS, which starts ~6 ms faster than
+// An async main (not top-level await): the bootstrap is CommonJS, which starts ~6 ms faster than
 // an ES module entry on Node 20. An ES module handler's own top-level await still finishes
 // during init, because loadHandler awaits its import().
 void (async () => {
+  // A stem cell has loaded all of the above before knowing its function; it now waits to be
+  // given one, and takes on that function's environment as if it had been started with it.
+  if (process.env.STRATUS_STEM_CELL === '1') await becomeFunction(process.env.AWS_LAMBDA_RUNTIME_API ?? '');
+
+  // The one place the runtime reads its configuration: everything below is passed down.
+  const env = process.env;
+
+  // First, so that anything user code logs while loading is already in Lambda's format.
+  patchConsole(env.AWS_LAMBDA_LOG_FORMAT, env.AWS_LAMBDA_LOG_LEVEL);
+
+  const runtimeApi = env.AWS_LAMBDA_RUNTIME_API;
+  if (!runtimeApi) {
+    // Without the API there is nobody to report to; say why on stderr and exit non-zero.
+    process.stderr.write('Stratus nodejs runtime: AWS_LAMBDA_RUNTIME_API is not set\n');
+    process.exit(1);
+  }
+
+  const runtime = new Runtime(new RuntimeApiClient(runtimeApi), {
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+  });
+
+  // Installed before user code loads, so that failures during init are reported to /init/error
+  // and failures during an invoke to that invoke's /error, each followed by AWS's exit code.
+  process.on('uncaughtException', (error) => {
+    logError('Uncaught Exception', error);
+    runtime.fatal(error, EXIT_UNCAUGHT);
+  });
+  process.on('unhandledRejection', (reason, promise) => {
+    const error = new UnhandledPromiseRejection(reason, promise);
+    logError('Unhandled Promise Rejection', error);
+    runtime.fatal(error, EXIT_UNHANDLED_REJECTION);
+  });
+  // How callback handlers are completed when callbackWaitsForEmptyEventLoop is true, and how a
+  // handler that never reports is detected: both happen when the event loop runs dry.
+  process.on('beforeExit', () => runtime.drain());
+
   let handler: HandlerFunction | undefined;
   let metadata: HandlerMetadata | undefined;
   try {
+    const off = noGlobal();
     handler = await loadHandler(env.LAMBDA_TASK_ROOT || process.cwd(), env._HANDLER ?? '', {
-      installGlobal: !(noGlobal === '1' || noGlobal === 'true'),
+      installGlobal: !(off === '1' || off === 'true'),
     });
     metadata = getHandlerMetadata(handler);
   } catch (error) {
@@ -67,3 +73,13 @@ void (async () => {
   }
   if (handler && metadata) runtime.start(handler, metadata);
 })();
+
+/** Replace this process's environment with the function's, and look for modules where it says. */
+async function becomeFunction(runtimeApi: string): Promise<void> {
+  const vars = await new RuntimeApiClient(runtimeApi).specialise();
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, vars);
+  // NODE_PATH is read once at start-up; read it again now that it names the function's layers.
+  (process.getBuiltinModule('node:module') as unknown as { _initPaths?: () => void })._initPaths?.();
+  if (vars.LAMBDA_TASK_ROOT) process.chdir(vars.LAMBDA_TASK_ROOT);
+}

@@ -20,6 +20,7 @@ export interface NextInvocation {
 const API = '/2018-06-01/runtime';
 const NEXT_PATH = `${API}/invocation/next`;
 const INIT_ERROR_PATH = `${API}/init/error`;
+const SPECIALISE_PATH = '/2018-06-01/stratus/specialise';
 const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
 
 // How long a fatal report may take before we exit anyway: the platform answers these at once,
@@ -38,6 +39,17 @@ export class RuntimeApiClient {
     this.hostname = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
     this.port = colon > 0 ? Number(hostPort.slice(colon + 1)) : 80;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  }
+
+  /**
+   * A stem cell (a runtime started before it knows its function) waits here for the function it
+   * becomes: the platform answers with that function's whole environment. Stratus only.
+   */
+  specialise(): Promise<Record<string, string>> {
+    return this.request('GET', SPECIALISE_PATH, undefined, undefined, false).then((res) => {
+      if (res.status !== 200) throw new Error(`Failed to specialise: HTTP ${res.status} ${res.body}`);
+      return (JSON.parse(res.body) as { env: Record<string, string> }).env;
+    });
   }
 
   /** Long-polls for the next event. No timeout: the platform holds it until there is work. */

@@ -35,6 +35,36 @@ import json
 import importlib
 import _socket  # socket.py would add enum/selectors imports we do not need
 
+
+def _become_function(address):
+    # A stem cell (started before it knows its function) waits here for the
+    # function it becomes: Stratus answers GET /2018-06-01/stratus/specialise
+    # with that function's whole environment, which replaces this process's.
+    host, _, port = address.rpartition(":")
+    sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+    sock.connect((host, int(port)))
+    sock.sendall(b"GET /2018-06-01/stratus/specialise HTTP/1.1\r\nHost: runtime\r\nConnection: close\r\n\r\n")
+    chunks = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    sock.close()
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 200"):
+        sys.stderr.write("stratus python runtime: could not specialise: %r\n" % head[:100])
+        sys.exit(1)
+    env = json.loads(body)["env"]
+    os.environ.clear()
+    os.environ.update(env)
+    if env.get("LAMBDA_TASK_ROOT"):
+        os.chdir(env["LAMBDA_TASK_ROOT"])
+
+
+if os.environ.get("STRATUS_STEM_CELL") == "1":
+    _become_function(os.environ.get("AWS_LAMBDA_RUNTIME_API", ""))
+
 # ---------------------------------------------------------------------------
 # Settings read once at start (AWS's runtime also reads them once).
 
