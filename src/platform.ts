@@ -14,7 +14,9 @@ import { ConcurrencyService } from './control/concurrency.js';
 import { ProvisionedManager } from './environments/provisioned.js';
 import { ConcurrencyLimiter } from './invoke/limiter.js';
 import { invokeRoutes } from './api/lambda/invoke.js';
-import { logsRoutes } from './api/logs/logs.js';
+import { logsService } from './api/logs/logs.js';
+import { awsJsonRoute } from './api/aws-json.js';
+import { createEventBridge } from './events/bridge/index.js';
 import { tagRoutes } from './api/lambda/tags.js';
 import { urlRoutes } from './api/lambda/urls.js';
 import { EnvironmentPool } from './environments/pool.js';
@@ -52,11 +54,14 @@ export interface Platform {
 export interface PlatformOptions {
   clock?: Clock;
   logError?: (err: unknown) => void;
+  /** Operator log lines (e.g. scheduled ticks skipped while the server was down). */
+  log?: (line: string) => void;
 }
 
 export async function startPlatform(config: Readonly<Config>, opts: PlatformOptions = {}): Promise<Platform> {
   const clock = opts.clock ?? systemClock;
   const logError = opts.logError ?? ((err: unknown) => console.error('stratus: internal error:', err));
+  const log = opts.log ?? ((line: string) => console.log(line));
   mkdirSync(config.dataDir, { recursive: true });
   const lock = acquireDataDirLock(config.dataDir);
   let ready = false;
@@ -115,6 +120,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     const aliases = new AliasService(fns, store, (name) => manager.reconcile(name));
     manager.reconcileAll();
     const invoke = new InvokeService({ functions: fns, pool, clock, runtimes: config.runtimes, logError });
+    const eventBridge = createEventBridge({ dbPath: join(config.dataDir, 'stratus.db'), clock, account, invoke, log, logError });
     const links = new CodeLinks(keys.secretAccessKey, clock);
     const urls = new UrlService({ functions: fns, store: store.urls, clock });
     const policies = new PolicyService({ functions: fns, store: store.policies });
@@ -130,7 +136,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ...tagRoutes(fns),
       ...urlRoutes({ urls, policies, functions: fns, urlFor }),
       ...accountRoutes(store, concurrency),
-      ...logsRoutes(store, logs, account),
+      awsJsonRoute([logsService(store, logs, account), eventBridge.service]),
       ...metricsRoutes(metrics, pool, config.memoryBudgetMB),
     );
     const server = createGateway({
@@ -149,6 +155,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     });
     port = (server.address() as AddressInfo).port;
     ready = true;
+    eventBridge.start();
     lock.update({ url: `http://${config.host}:${port}` });
     let closing: Promise<void> | undefined;
     return {
@@ -165,6 +172,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
             server.close(() => resolve());
             server.closeAllConnections();
           });
+          await eventBridge.close();
           pool.close();
           await launcher.close();
           logs.close();
