@@ -48,6 +48,8 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     const target = matchFunctionUrl(req.headers.host, rawPath, deps.functionUrls.region);
     if (target) return serveFunctionUrl(deps.functionUrls, req, res, target, rawPath, rawQuery);
   }
+  // The Date header comes from the platform's clock: SDKs correct their signing clock from it.
+  res.setHeader('date', new Date(deps.clock.now()).toUTCString());
   try {
     if (method === 'GET' && rawPath === '/health') {
       const ready = deps.isReady();
