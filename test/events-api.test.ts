@@ -3,6 +3,9 @@ import {
   DeleteRuleCommand, DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, ListRulesCommand,
   ListTargetsByRuleCommand, PutEventsCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -203,6 +206,23 @@ describe('PutEvents', () => {
 });
 
 describe('protocol', () => {
+  it('refuses a request signed for another service, as AWS does', async () => {
+    const url = new URL(s.url);
+    const sign = (service: string) =>
+      new SignatureV4({ service, region: 'us-east-1', credentials: s.platform.keys, sha256: Hash.bind(null, 'sha256') }).sign(new HttpRequest({
+        method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/',
+        headers: { host: url.host, 'x-amz-target': 'AWSEvents.ListRules', 'content-type': 'application/x-amz-json-1.1' }, body: '{}',
+      }));
+    const send = async (service: string) => {
+      const req = await sign(service);
+      return fetch(s.url, { method: 'POST', headers: req.headers as Record<string, string>, body: '{}' });
+    };
+    const wrong = await send('lambda');
+    assert.equal(wrong.status, 403);
+    assert.match((await wrong.json()).message, /^Credential should be scoped to correct service: 'events'\./);
+    assert.equal((await send('events')).status, 200);
+  });
+
   it('refuses an unsigned call and an unknown operation', async () => {
     const unsigned = await fetch(s.url, { method: 'POST', headers: { 'x-amz-target': 'AWSEvents.ListRules', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
     assert.equal(unsigned.status, 403);

@@ -13,6 +13,8 @@ export type JsonOperation = (body: Record<string, unknown>) => unknown;
 export interface JsonService {
   /** The X-Amz-Target prefix before the dot. */
   prefix: string;
+  /** The SigV4 signing name requests for this service are scoped to (`logs`, `events`). */
+  signingName: string;
   operations: Record<string, JsonOperation>;
   /** Runs before every operation of this service (e.g. flushing buffered logs). */
   before?: () => void;
@@ -24,6 +26,10 @@ export function awsJsonRoute(services: JsonService[], maxBody = 1024 * 1024): Ro
   const byPrefix = new Map(services.map((s) => [s.prefix, s]));
   return {
     method: 'POST', path: '/', operation: 'AwsJson', maxBody,
+    signingName: (headers) => {
+      const target = String(headers['x-amz-target'] ?? '');
+      return byPrefix.get(target.slice(0, target.indexOf('.')))?.signingName;
+    },
     handler: (req) => {
       const target = String(req.headers['x-amz-target'] ?? '');
       const dot = target.indexOf('.');

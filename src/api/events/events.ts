@@ -233,5 +233,5 @@ export function eventsService(rules: RuleService, bus: EventBus, accountId: stri
     return {};
   }
 
-  return { prefix: 'AWSEvents', operations };
+  return { prefix: 'AWSEvents', signingName: 'events', operations };
 }

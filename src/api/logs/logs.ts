@@ -81,7 +81,7 @@ export function logsService(store: Store, sink: LogSink, account: Account): Json
   };
 
   // A read that follows an invoke sees everything logged so far.
-  return { prefix: 'Logs_20140328', operations: ops, before: () => sink.flush() };
+  return { prefix: 'Logs_20140328', signingName: 'logs', operations: ops, before: () => sink.flush() };
 }
 
 const event = (r: StoredLogEvent) => ({ logStreamName: r.stream, timestamp: r.timestamp, message: r.message, ingestionTime: r.timestamp, eventId: String(r.id) });
