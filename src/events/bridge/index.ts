@@ -6,7 +6,7 @@ import type { Account } from '../../shared/arn.js';
 import type { Clock } from '../../shared/clock.js';
 import { openRuleStore } from '../../store/rules-store.js';
 import { EventBus } from './bus.js';
-import { invokeDeliverer } from './deliver.js';
+import { invokeDeliverer, type Deliverer } from './deliver.js';
 import { RuleService } from './rules.js';
 import { Scheduler } from './scheduler.js';
 
@@ -31,7 +31,17 @@ export function createEventBridge(d: EventBridgeDeps): EventBridge {
   const store = openRuleStore(d.dbPath);
   let scheduler: Scheduler | undefined;
   const rules = new RuleService({ store, clock: d.clock, account: d.account, onChange: () => scheduler?.run() });
-  const deliverer = invokeDeliverer(d.invoke, () => d.clock.now(), d.log);
+  // Deliveries in flight are awaited at close, so none reaches the invoke path after it stops.
+  const inflight = new Set<Promise<void>>();
+  const direct = invokeDeliverer(d.invoke, () => d.clock.now(), d.log);
+  const deliverer: Deliverer = {
+    deliver(...args) {
+      const p = direct.deliver(...args);
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p)).catch(() => {});
+      return p;
+    },
+  };
   scheduler = new Scheduler({ store, rules, clock: d.clock, account: d.account, deliverer, log: d.log, logError: d.logError });
   const bus = new EventBus({ store, rules, clock: d.clock, account: d.account, deliverer, logError: d.logError });
   return {
@@ -40,7 +50,8 @@ export function createEventBridge(d: EventBridgeDeps): EventBridge {
       scheduler!.run();
     },
     async close() {
-      await scheduler!.stop();
+      scheduler!.stop();
+      await Promise.allSettled([...inflight]);
       store.close();
     },
   };

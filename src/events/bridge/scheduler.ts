@@ -30,7 +30,6 @@ export class Scheduler {
   private cancel: (() => void) | undefined;
   private armedFor: number | undefined;
   private stopped = false;
-  private readonly inflight = new Set<Promise<void>>();
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -92,15 +91,12 @@ export class Scheduler {
       detail: {},
     };
     const targets = this.deps.store.targets(rule.EventBusName, rule.Name);
-    const p = this.deps.deliverer.deliver(rule.Name, arn, targets, event).catch(this.deps.logError);
-    this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p));
+    this.deps.deliverer.deliver(rule.Name, arn, targets, event).catch(this.deps.logError);
   }
 
-  /** Stop waking; resolves when deliveries already started have been handed over. */
-  async stop(): Promise<void> {
+  /** Stop waking. */
+  stop(): void {
     this.stopped = true;
     this.cancel?.();
-    await Promise.all([...this.inflight]);
   }
 }
