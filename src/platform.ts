@@ -15,7 +15,9 @@ import { ProvisionedManager } from './environments/provisioned.js';
 import { ConcurrencyLimiter } from './invoke/limiter.js';
 import { invokeRoutes } from './api/lambda/invoke.js';
 import { layerRoutes } from './api/lambda/layers.js';
-import { logsRoutes } from './api/logs/logs.js';
+import { logsService } from './api/logs/logs.js';
+import { awsJsonRoute } from './api/aws-json.js';
+import { createEventBridge } from './events/bridge/index.js';
 import { tagRoutes } from './api/lambda/tags.js';
 import { urlRoutes } from './api/lambda/urls.js';
 import { EnvironmentPool } from './environments/pool.js';
@@ -55,11 +57,14 @@ export interface Platform {
 export interface PlatformOptions {
   clock?: Clock;
   logError?: (err: unknown) => void;
+  /** Operator log lines (e.g. scheduled ticks skipped while the server was down). */
+  log?: (line: string) => void;
 }
 
 export async function startPlatform(config: Readonly<Config>, opts: PlatformOptions = {}): Promise<Platform> {
   const clock = opts.clock ?? systemClock;
   const logError = opts.logError ?? ((err: unknown) => console.error('stratus: internal error:', err));
+  const log = opts.log ?? ((line: string) => console.log(line));
   mkdirSync(config.dataDir, { recursive: true });
   const lock = acquireDataDirLock(config.dataDir);
   let ready = false;
@@ -125,6 +130,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     const aliases = new AliasService(fns, store, (name) => manager.reconcile(name));
     manager.reconcileAll();
     const invoke = new InvokeService({ functions: fns, pool, clock, runtimes: config.runtimes, logError });
+    const eventBridge = createEventBridge({ dbPath: join(config.dataDir, 'stratus.db'), clock, account, invoke, log, logError });
     const links = new CodeLinks(keys.secretAccessKey, clock);
     const urls = new UrlService({ functions: fns, store: store.urls, clock });
     const policies = new PolicyService({ functions: fns, store: store.policies });
@@ -141,7 +147,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ...tagRoutes(fns),
       ...urlRoutes({ urls, policies, functions: fns, urlFor }),
       ...accountRoutes(store, concurrency),
-      ...logsRoutes(store, logs, account),
+      awsJsonRoute([logsService(store, logs, account), eventBridge.service]),
       ...metricsRoutes(metrics, pool, config.memoryBudgetMB),
     );
     const server = createGateway({
@@ -160,6 +166,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     });
     port = (server.address() as AddressInfo).port;
     ready = true;
+    eventBridge.start();
     lock.update({ url: `http://${config.host}:${port}` });
     let closing: Promise<void> | undefined;
     return {
@@ -176,6 +183,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
             server.close(() => resolve());
             server.closeAllConnections();
           });
+          await eventBridge.close();
           pool.close();
           await launcher.close();
           logs.close();

@@ -27,6 +27,10 @@ Usage:
   stratus urls get|list|delete [<name>]
   stratus permissions add <name> --statement-id SID --action A --principal P [options]
   stratus permissions list|remove <name> [<statement-id>]
+  stratus rules put <name> --schedule "rate(5 minutes)" | --pattern JSON
+  stratus rules targets add <rule> --function NAME [--input JSON]
+  stratus rules list|get|enable|disable|delete [<name>]
+  stratus events put --source S --detail-type T [--detail JSON]
 
 Every command but serve takes --endpoint URL, --region R, --data-dir D (for its credentials file)
 and --json for machine-readable output. \`stratus <command> --help\` shows a command's options.`;
@@ -50,6 +54,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./logs.js')).logsCommand,
   urls: async () => (await import('./urls.js')).urlsCommand,
   permissions: async () => (await import('./permissions.js')).permissionsCommand,
+  rules: async () => (await import('./rules.js')).rulesCommand,
+  events: async () => (await import('./rules.js')).eventsCommand,
 };
 
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {

@@ -38,6 +38,9 @@ export const CATALOG = {
   AccessDenied: { status: 403, field: 'message', fault: 'User' },
   // CloudWatch Logs (AWS JSON 1.1).
   InvalidParameterException: { status: 400, field: 'message', fault: 'User' },
+  // EventBridge (AWS JSON 1.1; every client error is a 400 there, see toJsonError).
+  InvalidEventPatternException: { status: 400, field: 'message', fault: 'User' },
+  LimitExceededException: { status: 400, field: 'message', fault: 'User' },
   // Routing: AWS answers an unknown path of a REST service with UnknownOperationException.
   UnknownOperationException: { status: 404, field: 'message', fault: 'User' },
 } as const satisfies Record<string, Entry>;

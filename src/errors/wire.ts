@@ -17,3 +17,17 @@ export function toWireError(err: unknown): WireError {
     body: JSON.stringify(body),
   };
 }
+
+/**
+ * AWS JSON 1.0/1.1 services (CloudWatch Logs, EventBridge) answer errors as `{"__type", "message"}`
+ * and, unlike Lambda's REST API, with 400 for every client error (ResourceNotFoundException too);
+ * authentication, size and throttling keep their own statuses.
+ */
+export function toJsonError(e: StratusError): WireError {
+  const keep = e.status >= 500 || e.status === 403 || e.status === 413 || e.status === 429;
+  return {
+    status: keep ? e.status : 400,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': e.code },
+    body: JSON.stringify({ __type: e.code, message: e.message, ...e.extra }),
+  };
+}

@@ -27,6 +27,11 @@ export interface Route {
   operation: string;
   /** Largest body accepted, in bytes. */
   maxBody: number;
+  /**
+   * The SigV4 signing name the credential scope must carry, when the route knows it (AWS refuses a
+   * request signed for another service: "Credential should be scoped to correct service").
+   */
+  signingName?: (headers: IncomingHttpHeaders) => string | undefined;
   handler: Handler;
 }
 

@@ -48,6 +48,8 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     const target = matchFunctionUrl(req.headers.host, rawPath, deps.functionUrls.region);
     if (target) return serveFunctionUrl(deps.functionUrls, req, res, target, rawPath, rawQuery);
   }
+  // The Date header comes from the platform's clock: SDKs correct their signing clock from it.
+  res.setHeader('date', new Date(deps.clock.now()).toUTCString());
   try {
     if (method === 'GET' && rawPath === '/health') {
       const ready = deps.isReady();
@@ -58,7 +60,8 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     const match = deps.router.match(method, rawPath);
     const body = await readBody(req, match?.route.maxBody ?? DEFAULT_MAX_BODY, match?.route.operation ?? 'Unknown');
     if (deps.secretFor) {
-      const auth = await verifySigV4({ method, rawPath, query: rawQuery, headers: req.headers, body }, deps.secretFor, new Date(deps.clock.now()));
+      const service = match?.route.signingName?.(req.headers);
+      const auth = await verifySigV4({ method, rawPath, query: rawQuery, headers: req.headers, body }, deps.secretFor, new Date(deps.clock.now()), service ? { service } : {});
       if (!auth.ok) throw new StratusError(auth.code, auth.message);
     }
     if (!match) throw new StratusError('UnknownOperationException', `No operation matches ${method} ${rawPath}`);

@@ -65,6 +65,26 @@ const MIGRATIONS: string[] = [
      config TEXT NOT NULL,
      PRIMARY KEY (name, version)
    );`,
+  // EventBridge rules and their targets (src/store/rules-store.ts). fired_until is the schedule's
+  // high-water mark: a tick at or before it never fires again, across restarts.
+  `CREATE TABLE event_rules (
+     bus TEXT NOT NULL,
+     name TEXT NOT NULL,
+     config TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     anchor INTEGER NOT NULL,
+     fired_until INTEGER NOT NULL,
+     PRIMARY KEY (bus, name)
+   );
+   CREATE TABLE event_targets (
+     bus TEXT NOT NULL,
+     rule TEXT NOT NULL,
+     id TEXT NOT NULL,
+     target TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     PRIMARY KEY (bus, rule, id),
+     FOREIGN KEY (bus, rule) REFERENCES event_rules(bus, name) ON DELETE CASCADE
+   );`,
 ];
 
 /** $LATEST sorts before the numbered versions. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { loadConfig, type Config } from '../../src/config/config.js';
-import { startPlatform, type Platform } from '../../src/platform.js';
+import { startPlatform, type Platform, type PlatformOptions } from '../../src/platform.js';
 
 export interface TestServer {
   platform: Platform;
@@ -35,18 +35,18 @@ export function clientFor(url: string, keys: { accessKeyId: string; secretAccess
 }
 
 /** Start a server for the current test file; it is stopped and its data removed after the file's tests. */
-export async function startTestServer(flags: Record<string, string> = {}, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(flags: Record<string, string> = {}, env: Record<string, string> = {}, opts: PlatformOptions = {}): Promise<TestServer> {
   const dataDir = tempDir();
   const config = loadConfig({ port: '0', 'data-dir': dataDir, 'idle-timeout': '60', ...flags }, env);
   const t: TestServer = {
-    platform: await startPlatform(config, { logError: (e) => console.error('[server error]', e) }),
+    platform: await startPlatform(config, { logError: (e) => console.error('[server error]', e), ...opts }),
     url: '',
     dataDir,
     client: undefined as unknown as LambdaClient,
     config,
     async restart() {
       await t.platform.close();
-      t.platform = await startPlatform(config);
+      t.platform = await startPlatform(config, opts);
       t.url = t.platform.url;
       t.client = clientFor(t.url, t.platform.keys);
     },

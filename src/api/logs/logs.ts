@@ -6,15 +6,12 @@
  * CloudWatch pattern language.
  */
 import { StratusError } from '../../errors/catalog.js';
-import type { Route } from '../../gateway/router.js';
+import type { JsonService } from '../aws-json.js';
 import type { Account } from '../../shared/arn.js';
 import type { Store, StoredLogEvent } from '../../store/store.js';
 import type { LogSink } from '../../telemetry/logs.js';
-import { jsonBody } from '../lambda/json.js';
 
 const PAGE = 10_000;
-
-const reply = (body: unknown) => ({ status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
 
 function terms(pattern: unknown): string[] {
   if (typeof pattern !== 'string' || pattern.trim() === '') return [];
@@ -23,7 +20,7 @@ function terms(pattern: unknown): string[] {
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
-export function logsRoutes(store: Store, sink: LogSink, account: Account): Route[] {
+export function logsService(store: Store, sink: LogSink, account: Account): JsonService {
   const groupArn = (g: string) => `arn:aws:logs:${account.region}:${account.accountId}:log-group:${g}`;
   const requireGroup = (g: unknown): string => {
     if (typeof g !== 'string' || !g) throw new StratusError('InvalidParameterException', 'logGroupName is required.');
@@ -83,20 +80,8 @@ export function logsRoutes(store: Store, sink: LogSink, account: Account): Route
     },
   };
 
-  return [
-    {
-      // AWS JSON protocols all POST to `/`; the operation is named in X-Amz-Target.
-      method: 'POST', path: '/', operation: 'Logs', maxBody: 1024 * 1024,
-      handler: (req) => {
-        const target = String(req.headers['x-amz-target'] ?? '');
-        const op = target.startsWith('Logs_20140328.') ? ops[target.slice('Logs_20140328.'.length)] : undefined;
-        if (!op) throw new StratusError('UnknownOperationException', `Unknown operation ${target || '(no X-Amz-Target)'}`);
-        // A read that follows an invoke sees everything logged so far.
-        sink.flush();
-        return reply(op(jsonBody(req.body)));
-      },
-    },
-  ];
+  // A read that follows an invoke sees everything logged so far.
+  return { prefix: 'Logs_20140328', signingName: 'logs', operations: ops, before: () => sink.flush() };
 }
 
 const event = (r: StoredLogEvent) => ({ logStreamName: r.stream, timestamp: r.timestamp, message: r.message, ingestionTime: r.timestamp, eventId: String(r.id) });

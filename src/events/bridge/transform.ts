@@ -1,0 +1,92 @@
+/**
+ * What a target receives: the event itself, or a target's Input (constant JSON), InputPath (a
+ * part of the event) or InputTransformer (values picked by InputPathsMap, placed into
+ * InputTemplate), as EventBridge builds them.
+ */
+import type { Target } from './model.js';
+
+/** The context a template can name besides its own variables (AWS's reserved `aws.events.*`). */
+export interface DeliveryContext {
+  ruleArn: string;
+  ruleName: string;
+  ingestionTime: string;
+}
+
+/**
+ * A JSONPath in the simple form EventBridge accepts for InputPath and InputPathsMap: `$`, then
+ * `.name`, `['name']` or `[index]` steps. Returns the parsed steps, or undefined if not of that form.
+ */
+export function parsePath(path: string): (string | number)[] | undefined {
+  if (!path.startsWith('$')) return undefined;
+  const steps: (string | number)[] = [];
+  const re = /\.([^.[\]]+)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]|\["((?:[^"\\]|\\.)*)"\]/y;
+  re.lastIndex = 1;
+  while (re.lastIndex < path.length) {
+    const m = re.exec(path);
+    if (!m) return undefined;
+    steps.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (m[3] ?? m[4])!));
+  }
+  return steps;
+}
+
+/** Follow a parsed path; undefined when a step is missing. */
+export function select(value: unknown, steps: (string | number)[]): unknown {
+  let v = value;
+  for (const s of steps) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[s];
+  }
+  return v;
+}
+
+/** The payload delivered to one target for one event. */
+export function targetInput(t: Target, event: Record<string, unknown>, ctx: DeliveryContext): string {
+  if (t.Input !== undefined) return t.Input;
+  if (t.InputPath !== undefined) {
+    const v = select(event, parsePath(t.InputPath) ?? []);
+    return v === undefined ? 'null' : JSON.stringify(v);
+  }
+  if (t.InputTransformer) return render(t.InputTransformer.InputTemplate, t.InputTransformer.InputPathsMap ?? {}, event, ctx);
+  return JSON.stringify(event);
+}
+
+/**
+ * Fill `<name>` placeholders. Inside a JSON string literal a value is written as text (a string
+ * as itself, anything else as its JSON, escaped for the string); outside one it is written as
+ * JSON. A path that selects nothing gives null outside quotes and an empty text inside them.
+ */
+export function render(template: string, paths: Record<string, string>, event: Record<string, unknown>, ctx: DeliveryContext): string {
+  const values = new Map<string, unknown>();
+  for (const [k, p] of Object.entries(paths)) values.set(k, select(event, parsePath(p) ?? []));
+  values.set('aws.events.rule-arn', ctx.ruleArn);
+  values.set('aws.events.rule-name', ctx.ruleName);
+  values.set('aws.events.event.ingestion-time', ctx.ingestionTime);
+  values.set('aws.events.event', event);
+  values.set('aws.events.event.json', event);
+
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i]!;
+    if (c === '<') {
+      const end = template.indexOf('>', i);
+      const name = end > i ? template.slice(i + 1, end) : '';
+      if (values.has(name)) {
+        const v = values.get(name);
+        if (inString) out += v === undefined ? '' : JSON.stringify(typeof v === 'string' ? v : JSON.stringify(v)).slice(1, -1);
+        else out += v === undefined ? 'null' : JSON.stringify(v);
+        i = end;
+        continue;
+      }
+    }
+    if (c === '"' && !escaped(template, i)) inString = !inString;
+    out += c;
+  }
+  return out;
+}
+
+function escaped(s: string, i: number): boolean {
+  let n = 0;
+  while (i - 1 - n >= 0 && s[i - 1 - n] === '\\') n++;
+  return n % 2 === 1;
+}
