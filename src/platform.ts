@@ -19,11 +19,14 @@ import { logsRoutes } from './api/logs/logs.js';
 import { tagRoutes } from './api/lambda/tags.js';
 import { urlRoutes } from './api/lambda/urls.js';
 import { EnvironmentPool } from './environments/pool.js';
+import { createAsyncInvocation } from './invoke/async.js';
 import { InvokeService } from './invoke/invoke.js';
 import { chooseLauncher } from './sandbox/choose.js';
 import { LogSink } from './telemetry/logs.js';
 import { Metrics } from './telemetry/metrics.js';
 import { metricsRoutes } from './api/stratus/metrics.js';
+import { asyncStatusRoutes } from './api/stratus/async.js';
+import { eventInvokeConfigRoutes } from './api/lambda/event-invoke-config.js';
 import type { Config } from './config/config.js';
 import { collectGarbage } from './control/code.js';
 import { AliasService } from './control/aliases.js';
@@ -55,11 +58,14 @@ export interface Platform {
 export interface PlatformOptions {
   clock?: Clock;
   logError?: (err: unknown) => void;
+  /** Operator log lines (async events given up, destinations skipped). */
+  log?: (line: string) => void;
 }
 
 export async function startPlatform(config: Readonly<Config>, opts: PlatformOptions = {}): Promise<Platform> {
   const clock = opts.clock ?? systemClock;
   const logError = opts.logError ?? ((err: unknown) => console.error('stratus: internal error:', err));
+  const log = opts.log ?? ((line: string) => console.log(line));
   mkdirSync(config.dataDir, { recursive: true });
   const lock = acquireDataDirLock(config.dataDir);
   let ready = false;
@@ -124,7 +130,10 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     });
     const aliases = new AliasService(fns, store, (name) => manager.reconcile(name));
     manager.reconcileAll();
-    const invoke = new InvokeService({ functions: fns, pool, clock, runtimes: config.runtimes, logError });
+    const asyncInvocation = createAsyncInvocation({ dbPath: join(config.dataDir, 'stratus.db'), functions: fns, clock, account, config, log, logError });
+    const invoke = new InvokeService({ functions: fns, pool, clock, runtimes: config.runtimes, logError, accept: asyncInvocation.accept });
+    const resumed = asyncInvocation.start(invoke);
+    if (resumed) log(`stratus: async: resumed ${resumed} queued event(s)`);
     const links = new CodeLinks(keys.secretAccessKey, clock);
     const urls = new UrlService({ functions: fns, store: store.urls, clock });
     const policies = new PolicyService({ functions: fns, store: store.policies });
@@ -143,6 +152,8 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ...accountRoutes(store, concurrency),
       ...logsRoutes(store, logs, account),
       ...metricsRoutes(metrics, pool, config.memoryBudgetMB),
+      ...eventInvokeConfigRoutes(fns, asyncInvocation.configs),
+      ...asyncStatusRoutes(() => asyncInvocation.status(), () => asyncInvocation.counts()),
     );
     const server = createGateway({
       router,
@@ -176,7 +187,11 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
             server.close(() => resolve());
             server.closeAllConnections();
           });
+          // Stop starting async attempts and stop the environments (running attempts are abandoned:
+          // they stay stored and run again after the next start), then commit and close the queue.
+          asyncInvocation.stop();
           pool.close();
+          asyncInvocation.close();
           await launcher.close();
           logs.close();
           store.close();

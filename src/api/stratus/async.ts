@@ -1,0 +1,18 @@
+/**
+ * Stratus's own API (no AWS equivalent): the async queue's state, for `stratus async status`.
+ * Signed with SigV4 like every other call (service name `lambda`).
+ */
+import type { Route } from '../../gateway/router.js';
+import type { QueueStatus } from '../../invoke/async-queue.js';
+import { json } from '../lambda/json.js';
+
+export const ASYNC_STATUS_PATH = '/stratus/v1/async/status';
+
+export function asyncStatusRoutes(status: () => QueueStatus[]): Route[] {
+  return [
+    {
+      method: 'GET', path: ASYNC_STATUS_PATH, operation: 'GetAsyncQueueStatus', maxBody: 1024,
+      handler: () => json(200, { functions: status() }),
+    },
+  ];
+}
