@@ -138,6 +138,8 @@ export class AsyncQueue {
   private timerAt = Infinity;
   private inFlight = 0;
   private closed = false;
+  /** Since start: events accepted, and events finished (succeeded, given up or dropped). */
+  private readonly totals = { accepted: 0, finished: 0 };
   /** Attempts still running, so close() can let them settle. */
   private readonly attempts = new Set<Promise<void>>();
 
@@ -147,6 +149,7 @@ export class AsyncQueue {
   resume(): number {
     const events = this.deps.store.all();
     for (const e of events) this.add(e);
+    this.totals.accepted += events.length;
     this.pump();
     return events.length;
   }
@@ -154,8 +157,14 @@ export class AsyncQueue {
   /** A newly accepted (already committed) event. */
   submit(e: QueuedEvent): void {
     if (this.closed) return;
+    this.totals.accepted++;
     this.add(e);
     this.pump();
+  }
+
+  /** Events accepted and finished since this server started. */
+  counts(): { accepted: number; finished: number } {
+    return { ...this.totals };
   }
 
   status(): QueueStatus[] {
@@ -280,6 +289,7 @@ export class AsyncQueue {
         // The function (or the version/alias it was invoked with) is gone: nothing can run it.
         this.deps.log(`stratus: async: dropped request ${e.requestId}: ${err.message}`);
         this.deps.store.remove(e.id);
+        this.totals.finished++;
         return;
       }
       if (!(err instanceof StratusError)) this.deps.logError(err);
@@ -341,6 +351,7 @@ export class AsyncQueue {
     }
     if (this.closed) return;
     this.deps.store.remove(e.id);
+    this.totals.finished++;
   }
 }
 

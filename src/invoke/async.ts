@@ -32,6 +32,8 @@ export interface AsyncInvocation {
   /** Start dispatching, resuming what the store holds; returns how many events were resumed. */
   start(invoke: InvokeService): number;
   status(): QueueStatus[];
+  /** Events accepted and finished since start. */
+  counts(): { accepted: number; finished: number };
   /** Stop starting attempts (first step of shutdown). */
   stop(): Promise<void>;
   /** Commit what is pending and close the store (after the environments are stopped). */
@@ -84,6 +86,7 @@ export function createAsyncInvocation(deps: AsyncDeps): AsyncInvocation {
       return queue.resume();
     },
     status: () => queue?.status() ?? [],
+    counts: () => queue?.counts() ?? { accepted: 0, finished: 0 },
     stop: () => (stopping ??= queue?.close() ?? Promise.resolve()),
     close: () => store.close(),
   };

@@ -8,11 +8,11 @@ import { json } from '../lambda/json.js';
 
 export const ASYNC_STATUS_PATH = '/stratus/v1/async/status';
 
-export function asyncStatusRoutes(status: () => QueueStatus[]): Route[] {
+export function asyncStatusRoutes(status: () => QueueStatus[], counts: () => { accepted: number; finished: number }): Route[] {
   return [
     {
       method: 'GET', path: ASYNC_STATUS_PATH, operation: 'GetAsyncQueueStatus', maxBody: 1024,
-      handler: () => json(200, { functions: status() }),
+      handler: () => json(200, { functions: status(), ...counts() }),
     },
   ];
 }
