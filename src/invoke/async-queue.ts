@@ -188,8 +188,11 @@ export class AsyncQueue {
   async close(graceMs = 2000): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    if (this.attempts.size)
-      await Promise.race([Promise.allSettled([...this.attempts]), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    if (!this.attempts.size) return;
+    // Not unref'd: shutdown must go on to commit and close the store after this wait.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.attempts]), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
   }
 
   private queueOf(name: string): FunctionQueue {
