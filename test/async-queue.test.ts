@@ -96,7 +96,7 @@ describe('async dispatcher', () => {
     await until('all six', () => h.records.length === 6);
     // A0 was already running when the rest arrived and A had the next turn; B gets the one after, not the sixth.
     assert.deepEqual(h.attempts.map((a) => a.id), ['A0', 'A1', 'B5', 'A2', 'A3', 'A4']);
-    await h.queue.close();
+    h.queue.close();
     h.store.close();
   });
 
@@ -119,7 +119,7 @@ describe('async dispatcher', () => {
     await until('all sixteen', () => h.records.length === 16);
     assert.equal(peak, 3);
     assert.equal(peakFn, 2);
-    await h.queue.close();
+    h.queue.close();
     h.store.close();
   });
 
@@ -137,7 +137,7 @@ describe('async dispatcher', () => {
     assert.deepEqual(r.responsePayload, { done: true });
     assert.deepEqual(r.requestPayload, { id: 'f', k: 1 });
     await until('the store to empty', () => (h.store.flush(), h.store.all().length === 0));
-    await h.queue.close();
+    h.queue.close();
     h.store.close();
   });
 
@@ -155,7 +155,7 @@ describe('async dispatcher', () => {
     assert.equal(r.requestContext.approximateInvokeCount, 0);
     assert.deepEqual(r.responseContext, { statusCode: 429 });
     assert.equal(r.responsePayload, undefined);
-    await h.queue.close();
+    h.queue.close();
     h.store.close();
   });
 
@@ -166,7 +166,7 @@ describe('async dispatcher', () => {
     await h.send('gone');
     await until('the log line', () => h.logs.some((l) => /dropped request req-gone-0: Function not found/.test(l)));
     assert.equal(h.records.length, 0);
-    await h.queue.close();
+    h.queue.close();
     h.store.close();
   });
 
@@ -174,7 +174,7 @@ describe('async dispatcher', () => {
     const { store, path } = openQueueStore();
     const first = harness(() => new Promise(() => undefined), { store, concurrency: 1 }); // never finishes
     for (let i = 0; i < 4; i++) await first.send('R');
-    await first.queue.close(0);
+    first.queue.close();
     store.close();
 
     const again = openAsyncStore(path);
@@ -182,7 +182,7 @@ describe('async dispatcher', () => {
     assert.equal(second.queue.resume(), 4);
     await until('all four', () => second.records.length === 4);
     assert.deepEqual(second.attempts.map((a) => a.id).sort(), ['R0', 'R1', 'R2', 'R3']);
-    await second.queue.close();
+    second.queue.close();
     again.close();
   });
 });

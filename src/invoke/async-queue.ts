@@ -140,8 +140,6 @@ export class AsyncQueue {
   private closed = false;
   /** Since start: events accepted, and events finished (succeeded, given up or dropped). */
   private readonly totals = { accepted: 0, finished: 0 };
-  /** Attempts still running, so close() can let them settle. */
-  private readonly attempts = new Set<Promise<void>>();
 
   constructor(private readonly deps: AsyncQueueDeps) {}
 
@@ -184,15 +182,14 @@ export class AsyncQueue {
     return out.sort((a, b) => a.functionName.localeCompare(b.functionName));
   }
 
-  /** Stop starting attempts; wait briefly for running ones (whatever is unfinished runs again after a restart). */
-  async close(graceMs = 2000): Promise<void> {
+  /**
+   * Stop starting attempts and ignore the outcome of running ones: the server is stopping, its
+   * environments are about to be stopped, and whatever is unfinished stays in the store and runs
+   * again after the next start (at-least-once).
+   */
+  close(): void {
     this.closed = true;
     clearTimeout(this.timer);
-    if (!this.attempts.size) return;
-    // Not unref'd: shutdown must go on to commit and close the store after this wait.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.attempts]), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
-    clearTimeout(timer);
   }
 
   private queueOf(name: string): FunctionQueue {
@@ -264,17 +261,15 @@ export class AsyncQueue {
     q.inFlight++;
     q.running.add(e);
     this.inFlight++;
-    const p = this.attempt(e)
+    void this.attempt(e)
       .catch((err) => this.deps.logError(err))
       .finally(() => {
         q.inFlight--;
         q.running.delete(e);
         this.inFlight--;
-        this.attempts.delete(p);
         if (!q.inFlight && !q.ready.length && !q.delayed) this.fns.delete(e.functionName);
         this.pump();
       });
-    this.attempts.add(p);
   }
 
   private async attempt(e: QueuedEvent): Promise<void> {

@@ -34,8 +34,8 @@ export interface AsyncInvocation {
   status(): QueueStatus[];
   /** Events accepted and finished since start. */
   counts(): { accepted: number; finished: number };
-  /** Stop starting attempts (first step of shutdown). */
-  stop(): Promise<void>;
+  /** Stop starting attempts and ignore running ones (first step of shutdown). */
+  stop(): void;
   /** Commit what is pending and close the store (after the environments are stopped). */
   close(): void;
 }
@@ -44,7 +44,6 @@ export function createAsyncInvocation(deps: AsyncDeps): AsyncInvocation {
   const store = openAsyncStore(deps.dbPath);
   const configs = new EventConfigService({ functions: deps.functions, store, clock: deps.clock, account: deps.account });
   let queue: AsyncQueue | undefined;
-  let stopping: Promise<void> | undefined;
 
   const deadLetterFor = (name: string, qualifier: string | undefined): string | undefined => {
     try {
@@ -87,7 +86,7 @@ export function createAsyncInvocation(deps: AsyncDeps): AsyncInvocation {
     },
     status: () => queue?.status() ?? [],
     counts: () => queue?.counts() ?? { accepted: 0, finished: 0 },
-    stop: () => (stopping ??= queue?.close() ?? Promise.resolve()),
+    stop: () => queue?.close(),
     close: () => store.close(),
   };
 }
