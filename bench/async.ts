@@ -6,7 +6,7 @@
  *   Every 202 means the event was committed to SQLite with synchronous=FULL (fsynced) first;
  *   wrk fails the run on any other status.
  * - Completed per second: events accepted ÷ the time from the start of the load until the queue
- *   is empty again (`/stratus/v1/async/status`), with the dispatcher running alongside the load
+ *   is empty again (`/_stratus/async/status`), with the dispatcher running alongside the load
  *   on the same 2 cores, as in real use.
  * The server runs as `stratus serve` with its defaults (bubblewrap sandbox, 32 async slots,
  * 8 per function); the function has 1,769 MB (one full vCPU in its sandbox).
@@ -19,10 +19,9 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZipFile } from 'yazl';
-import { ASYNC_STATUS_PATH } from '../src/api/stratus/async.js';
+import { ASYNC_STATUS_PATH, type AsyncStatus } from '../src/api/stratus/async.js';
 import { stratusGet } from '../src/cli/stratus-api.js';
 import { readCredentialsFile } from '../src/gateway/credentials.js';
-import type { QueueStatus } from '../src/invoke/async-queue.js';
 import { requireWrk, startProcess, stop, wrk } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,15 +63,15 @@ async function main(): Promise<void> {
     delete headers.host;
     delete headers['content-length'];
 
-    const target = { endpoint: url, region: 'us-east-1', ...keys };
+    const target = { endpoint: url, region: 'us-east-1', json: false, ...keys };
     const t0 = performance.now();
     const load = wrk(u.toString(), BODY, headers, CONNECTIONS, SECONDS);
     const loadEnd = performance.now();
     let accepted = 0;
     for (;;) {
-      const st = await stratusGet<{ functions: QueueStatus[]; accepted: number; finished: number }>(target, ASYNC_STATUS_PATH);
-      accepted = st.accepted;
-      if (!st.functions.length) break;
+      const st = await stratusGet<AsyncStatus>(target, ASYNC_STATUS_PATH);
+      accepted = st.Accepted;
+      if (!st.Functions.length) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const drained = performance.now();

@@ -7,9 +7,8 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { InvokeCommand, PutFunctionEventInvokeConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { ASYNC_STATUS_PATH } from '../src/api/stratus/async.js';
+import { ASYNC_STATUS_PATH, type AsyncStatus } from '../src/api/stratus/async.js';
 import { stratusGet } from '../src/cli/stratus-api.js';
-import type { QueueStatus } from '../src/invoke/async-queue.js';
 import { deploy } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -60,7 +59,7 @@ const starts = async (s: TestServer, fn: string, requestId: string) =>
   (await logLines(s, fn, `START RequestId: ${requestId}`)).length;
 
 const status = (s: TestServer) =>
-  stratusGet<{ functions: QueueStatus[] }>({ endpoint: s.url, region: 'us-east-1', ...s.platform.keys }, ASYNC_STATUS_PATH);
+  stratusGet<AsyncStatus>({ endpoint: s.url, region: 'us-east-1', json: false, ...s.platform.keys }, ASYNC_STATUS_PATH);
 
 describe('retries and destinations', () => {
   let s: TestServer;
@@ -123,7 +122,7 @@ describe('retries and destinations', () => {
     await deploy(s.client, 'plain', { 'index.js': 'exports.handler = async (e) => { console.log("PLAIN " + e.k); return 1; };' });
     const id = await sendEvent(s.client, 'plain', { k: 'v1' });
     await waitFor('the plain event', async () => ((await logLines(s, 'plain', 'PLAIN v1')).length ? true : undefined));
-    await waitFor('an empty queue', async () => ((await status(s)).functions.length === 0 ? true : undefined), 5000);
+    await waitFor('an empty queue', async () => ((await status(s)).Functions.length === 0 ? true : undefined), 5000);
     assert.equal(await starts(s, 'plain', id), 1);
   });
 
@@ -133,7 +132,7 @@ describe('retries and destinations', () => {
       FunctionName: 'to-sqs', DestinationConfig: { OnSuccess: { Destination: 'arn:aws:sqs:us-east-1:000000000000:q' } },
     }));
     await sendEvent(s.client, 'to-sqs', {});
-    await waitFor('an empty queue', async () => ((await status(s)).functions.length === 0 ? true : undefined), 10_000);
+    await waitFor('an empty queue', async () => ((await status(s)).Functions.length === 0 ? true : undefined), 10_000);
   });
 });
 
@@ -161,14 +160,14 @@ describe('durability', () => {
     await deploy(s.client, 'slow', { 'index.js': 'exports.handler = async (e) => { await new Promise((r) => setTimeout(r, 150)); console.log("RAN " + e.id); };' });
     const ids = Array.from({ length: 12 }, (_, i) => `ev-${i}`);
     await Promise.all(ids.map((id) => sendEvent(s.client, 'slow', { id })));
-    const before = (await status(s)).functions.find((f) => f.functionName === 'slow');
+    const before = (await status(s)).Functions.find((f) => f.functionName === 'slow');
     assert.ok(before && before.queued >= 8, `expected most events still queued, got ${JSON.stringify(before)}`);
     await s.restart();
     await waitFor('every event to run after the restart', async () => {
       const ran = new Set((await logLines(s, 'slow', 'RAN ')).map((l) => /RAN (ev-\d+)/.exec(l)?.[1]));
       return ids.every((id) => ran.has(id)) ? true : undefined;
     }, 30_000);
-    await waitFor('an empty queue', async () => ((await status(s)).functions.length === 0 ? true : undefined), 5000);
+    await waitFor('an empty queue', async () => ((await status(s)).Functions.length === 0 ? true : undefined), 5000);
   });
 });
 
@@ -184,7 +183,7 @@ describe('fairness', () => {
     await sendEvent(s.client, 'lonely', {});
     await waitFor('the lonely event', async () => ((await logLines(s, 'lonely', 'LONELY ran')).length ? true : undefined), 10_000);
     const waited = Date.now() - t0;
-    const flooded = (await status(s)).functions.find((f) => f.functionName === 'flood');
+    const flooded = (await status(s)).Functions.find((f) => f.functionName === 'flood');
     // Bound: a cold start plus one dispatch, far below the flood's 10 s (it is still mostly queued).
     assert.ok(waited < 3000, `the lonely event waited ${waited} ms`);
     assert.ok(flooded && flooded.queued > 100, `the flood should still be queued: ${JSON.stringify(flooded)}`);

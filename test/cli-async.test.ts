@@ -61,8 +61,9 @@ describe('stratus async status', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^FUNCTION\s+QUEUED\s+IN FLIGHT\s+RETRYING\s+OLDEST\ncli-async\s+\d+\s+1\s+0\s+\S+( ms| s)\ntotal\s+\d+\s+1\s+0/);
     const j = JSON.parse(js.stdout);
-    assert.equal(j[0].functionName, 'cli-async');
-    assert.equal(j[0].inFlight, 1);
-    assert.ok(j[0].queued >= 1);
+    assert.equal(j.Functions[0].functionName, 'cli-async');
+    assert.equal(j.Functions[0].inFlight, 1);
+    assert.ok(j.Functions[0].queued >= 1);
+    assert.equal(j.Accepted, 4);
   });
 });

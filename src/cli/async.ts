@@ -8,9 +8,8 @@ import {
   PutFunctionEventInvokeConfigCommand, UpdateFunctionEventInvokeConfigCommand, type FunctionEventInvokeConfig,
 } from '@aws-sdk/client-lambda';
 import { parseArgs } from 'node:util';
-import { ASYNC_STATUS_PATH } from '../api/stratus/async.js';
+import { ASYNC_STATUS_PATH, type AsyncStatus } from '../api/stratus/async.js';
 import { loadClientConfig } from '../config/client.js';
-import type { QueueStatus } from '../invoke/async-queue.js';
 import { CLIENT_OPTIONS, lambdaClient } from './client.js';
 import { CliError, details, table } from './output.js';
 import { stratusGet } from './stratus-api.js';
@@ -124,9 +123,10 @@ export async function asyncCommand(args: string[], env: Record<string, string | 
   }
   if (sub !== 'status') throw new CliError(`unknown subcommand 'async ${sub}'`, 'the async command has one subcommand: status', 'run `stratus async status`');
   const cfg = loadClientConfig(values, env);
-  const { functions } = await stratusGet<{ functions: QueueStatus[] }>(cfg, ASYNC_STATUS_PATH);
+  const status = await stratusGet<AsyncStatus>(cfg, ASYNC_STATUS_PATH);
+  const functions = status.Functions;
   if (cfg.json) {
-    console.log(JSON.stringify(functions, null, 2));
+    console.log(JSON.stringify(status, null, 2));
     return 0;
   }
   if (!functions.length) {

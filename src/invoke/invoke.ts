@@ -86,17 +86,12 @@ export class InvokeService {
    * StratusError when the platform cannot run it (gone, not Active, runtime missing).
    */
   async runQueued(ev: QueuedInvocation, payload: Buffer): Promise<{ version: string; result: InvocationResult }> {
-    const ref = { name: ev.functionName, qualifier: ev.qualifier };
-    const { config } = this.deps.functions.get(ref);
+    // An alias with weights picks its version per attempt, as for a synchronous invoke.
+    const { config, invokedArn } = this.deps.functions.target({ name: ev.functionName, qualifier: ev.qualifier });
     if (config.state !== 'Active') throw functionStateConflict(config.state);
     if (!this.deps.runtimes[config.runtime])
       throw new StratusError('InvalidRuntimeException', `The runtime ${config.runtime} is not available on this Stratus server.`);
-    const inv = {
-      requestId: ev.requestId,
-      payload,
-      invokedFunctionArn: this.deps.functions.arn(ref.name, ref.qualifier),
-      traceId: traceId(this.deps.clock.now()),
-    };
+    const inv = { requestId: ev.requestId, payload, invokedFunctionArn: invokedArn, traceId: traceId(this.deps.clock.now()) };
     return { version: config.version, result: await this.deps.pool.run(config, inv) };
   }
 }
