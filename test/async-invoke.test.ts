@@ -4,7 +4,7 @@
  * CloudWatch Logs API), event age, restarts with queued events, fairness between functions.
  */
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { InvokeCommand, PutFunctionEventInvokeConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateAliasCommand, InvokeCommand, PublishVersionCommand, PutFunctionEventInvokeConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ASYNC_STATUS_PATH, type AsyncStatus } from '../src/api/stratus/async.js';
@@ -116,6 +116,21 @@ describe('retries and destinations', () => {
     // Longer than both retry delays would have been: still one attempt.
     await sleep(300);
     assert.equal(await starts(s, 'once', id), 1);
+  });
+
+  it('keeps the qualifier with the event: an alias’s own config applies, and the record names the alias and the version it ran', async () => {
+    await deploy(s.client, 'versioned', { 'index.js': 'exports.handler = async (e, ctx) => ({ v: ctx.functionVersion, arn: ctx.invokedFunctionArn });' });
+    const v1 = await s.client.send(new PublishVersionCommand({ FunctionName: 'versioned' }));
+    assert.equal(v1.Version, '1');
+    await s.client.send(new CreateAliasCommand({ FunctionName: 'versioned', Name: 'live', FunctionVersion: '1' }));
+    await s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'versioned', Qualifier: 'live', DestinationConfig: { OnSuccess: { Destination: `${ARN}:sink` } } }));
+    const out = await s.client.send(new InvokeCommand({ FunctionName: 'versioned:live', InvocationType: 'Event', Payload: Buffer.from('{"q":1}') }));
+    assert.equal(out.StatusCode, 202);
+    const rec = await recordFor(s, 'sink', out.$metadata.requestId!);
+    assert.equal(rec.requestContext.functionArn, `${ARN}:versioned:live`);
+    assert.equal(rec.requestContext.condition, 'Success');
+    assert.deepEqual(rec.responseContext, { statusCode: 200, executedVersion: '1' });
+    assert.deepEqual(rec.responsePayload, { v: '1', arn: `${ARN}:versioned:live` });
   });
 
   it('a success without a destination runs once and leaves the queue empty', async () => {
