@@ -1,6 +1,6 @@
 /** Put/Update/Get/Delete/ListFunctionEventInvokeConfigs through a real server and the real SDK (contract C1, C3, D4). */
 import {
-  CreateFunctionCommand, DeleteFunctionCommand, DeleteFunctionEventInvokeConfigCommand, GetFunctionEventInvokeConfigCommand,
+  CreateAliasCommand, CreateFunctionCommand, DeleteAliasCommand, DeleteFunctionCommand, PublishVersionCommand, DeleteFunctionEventInvokeConfigCommand, GetFunctionEventInvokeConfigCommand,
   InvokeCommand, ListFunctionEventInvokeConfigsCommand, PutFunctionEventInvokeConfigCommand, UpdateFunctionEventInvokeConfigCommand,
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
@@ -103,6 +103,31 @@ describe('event-invoke configs', () => {
     }
     const list = await s.client.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'cfg' }));
     assert.deepEqual(list.FunctionEventInvokeConfigs, []);
+  });
+
+  it('configs belong to a qualifier; a deleted alias or version takes its config with it', async () => {
+    await s.client.send(new PublishVersionCommand({ FunctionName: 'cfg-other' }));
+    await s.client.send(new CreateAliasCommand({ FunctionName: 'cfg-other', Name: 'live', FunctionVersion: '1' }));
+    const onAlias = await s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'cfg-other', Qualifier: 'live', MaximumRetryAttempts: 0 }));
+    assert.equal(onAlias.FunctionArn, `${ARN}:cfg-other:live`);
+    const onVersion = await s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: `cfg-other:1`, MaximumRetryAttempts: 1 }));
+    assert.equal(onVersion.FunctionArn, `${ARN}:cfg-other:1`);
+    const list = await s.client.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'cfg-other' }));
+    assert.deepEqual(list.FunctionEventInvokeConfigs?.map((c) => c.FunctionArn), [`${ARN}:cfg-other:$LATEST`, `${ARN}:cfg-other:1`, `${ARN}:cfg-other:live`]);
+    const paged = await s.client.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'cfg-other', MaxItems: 2 }));
+    assert.equal(paged.FunctionEventInvokeConfigs?.length, 2);
+    const rest = await s.client.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'cfg-other', MaxItems: 2, Marker: paged.NextMarker }));
+    assert.deepEqual(rest.FunctionEventInvokeConfigs?.map((c) => c.FunctionArn), [`${ARN}:cfg-other:live`]);
+    assert.equal(rest.NextMarker, undefined);
+
+    const missingAlias = await rejects(() => s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'cfg-other', Qualifier: 'nope', MaximumRetryAttempts: 0 })));
+    assert.equal(missingAlias.name, 'ResourceNotFoundException');
+    assert.equal(missingAlias.message, `Function not found: ${ARN}:cfg-other:nope`);
+
+    await s.client.send(new DeleteAliasCommand({ FunctionName: 'cfg-other', Name: 'live' }));
+    await s.client.send(new DeleteFunctionCommand({ FunctionName: 'cfg-other', Qualifier: '1' }));
+    const after = await s.client.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'cfg-other' }));
+    assert.deepEqual(after.FunctionEventInvokeConfigs?.map((c) => c.FunctionArn), [`${ARN}:cfg-other:$LATEST`]);
   });
 
   it('a deleted function takes its configs with it', async () => {

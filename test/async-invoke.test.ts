@@ -4,7 +4,7 @@
  * CloudWatch Logs API), event age, restarts with queued events, fairness between functions.
  */
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateAliasCommand, InvokeCommand, PublishVersionCommand, PutFunctionEventInvokeConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateAliasCommand, InvokeCommand, PublishVersionCommand, PutFunctionConcurrencyCommand, PutFunctionEventInvokeConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ASYNC_STATUS_PATH, type AsyncStatus } from '../src/api/stratus/async.js';
@@ -131,6 +131,19 @@ describe('retries and destinations', () => {
     assert.equal(rec.requestContext.condition, 'Success');
     assert.deepEqual(rec.responseContext, { statusCode: 200, executedVersion: '1' });
     assert.deepEqual(rec.responsePayload, { v: '1', arn: `${ARN}:versioned:live` });
+  });
+
+  it('reserved concurrency 0 sends the event straight to failure with condition ZeroReservedConcurrency', async () => {
+    await deploy(s.client, 'off', { 'index.js': 'exports.handler = async () => { console.log("SHOULD NOT RUN"); };' });
+    await s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'off', ReservedConcurrentExecutions: 0 }));
+    await s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'off', DestinationConfig: { OnFailure: { Destination: `${ARN}:sink` } } }));
+    const id = await sendEvent(s.client, 'off', { z: 0 });
+    const rec = await recordFor(s, 'sink', id);
+    assert.deepEqual(rec.requestContext, { requestId: id, functionArn: `${ARN}:off:$LATEST`, condition: 'ZeroReservedConcurrency', approximateInvokeCount: 0 });
+    assert.deepEqual(rec.requestPayload, { z: 0 });
+    assert.deepEqual(rec.responseContext, { statusCode: 429 });
+    assert.equal(rec.responsePayload, undefined);
+    assert.equal((await logLines(s, 'off', 'SHOULD NOT RUN')).length, 0);
   });
 
   it('a success without a destination runs once and leaves the queue empty', async () => {

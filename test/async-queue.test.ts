@@ -58,6 +58,7 @@ function harness(
     },
     configFor: () => ({ maxRetries: 2, maxEventAgeS: 21_600, onSuccess: 'arn:aws:lambda:us-east-1:000000000000:function:dest', onFailure: 'arn:aws:lambda:us-east-1:000000000000:function:dest', ...opts.config }),
     deadLetterFor: () => undefined,
+    reservedConcurrency: () => undefined,
     arn: (name, q) => `arn:aws:lambda:us-east-1:000000000000:function:${name}${q ? `:${q}` : ''}`,
     destinations: new Destinations({ lambda: { deliver: async (_arn, r) => void records.push(r) } }, {}, (l) => logs.push(l)),
     retryBaseMs: opts.retryBaseMs ?? 20,

@@ -30,6 +30,8 @@ export interface AsyncQueueDeps {
   /** Run one attempt; throws StratusError when the platform refused it (throttle, state, not found). */
   run(ev: QueuedEvent, payload: Buffer): Promise<{ version: string; result: InvocationResult }>;
   configFor(name: string, qualifier: string | undefined): EffectiveConfig;
+  /** The function's reserved concurrency, undefined when it has none (0 = turned off). */
+  reservedConcurrency(name: string): number | undefined;
   /** The function's DeadLetterConfig.TargetArn, if any. */
   deadLetterFor(name: string, qualifier: string | undefined): string | undefined;
   arn(name: string, qualifier?: string): string;
@@ -244,7 +246,7 @@ export class AsyncQueue {
           this.inTurns.delete(name);
           continue;
         }
-        if (q.inFlight >= this.deps.functionConcurrency) {
+        if (q.inFlight >= this.capOf(name)) {
           this.turns.push(name);
           continue;
         }
@@ -255,6 +257,16 @@ export class AsyncQueue {
       }
       if (!started) break;
     }
+  }
+
+  /**
+   * A function's async slots: the configured cap, or its reserved concurrency when lower (more
+   * attempts would only be throttled). At least one, so a function turned off (reserved 0) still
+   * gets the attempt that finds out and sends its events to failure.
+   */
+  private capOf(name: string): number {
+    const reserved = this.deps.reservedConcurrency(name);
+    return Math.max(1, Math.min(this.deps.functionConcurrency, reserved ?? Infinity));
   }
 
   private start(q: FunctionQueue, e: QueuedEvent): void {
@@ -293,6 +305,9 @@ export class AsyncQueue {
       if (!(err instanceof StratusError)) this.deps.logError(err);
       e.platformRetries++;
       e.lastResult = { statusCode: err instanceof StratusError ? err.status : 500 };
+      // Reserved concurrency 0 turns the function off: AWS sends its events to failure at once.
+      if (err instanceof StratusError && err.code === 'TooManyRequestsException' && this.deps.reservedConcurrency(e.functionName) === 0)
+        return this.finish(e, 'ZeroReservedConcurrency', cfg, payload);
       const base = this.deps.retryBaseMs / 60;
       return this.retry(e, Math.min(base * 2 ** (e.platformRetries - 1), this.deps.retryBaseMs * 5), cfg, payload);
     }

@@ -74,6 +74,13 @@ export function createAsyncInvocation(deps: AsyncDeps): AsyncInvocation {
         run: (ev, payload) => invoke.runQueued(ev, payload),
         configFor: (name, qualifier) => configs.effective(name, qualifier),
         deadLetterFor,
+        reservedConcurrency: (name) => {
+          try {
+            return deps.functions.get({ name }).reservedConcurrency;
+          } catch {
+            return undefined;
+          }
+        },
         arn: (name, qualifier) => deps.functions.arn(name, qualifier),
         destinations,
         retryBaseMs: deps.config.asyncRetryBaseMs,

@@ -8,7 +8,7 @@
  */
 import type { LastResult } from '../store/async-store.js';
 
-export type Condition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded';
+export type Condition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'ZeroReservedConcurrency';
 
 export interface DestinationRecord {
   version: '1.0';
