@@ -128,8 +128,8 @@ const OPTIONS = [
 
 /** The help text for `stratus serve`, generated from the schema so it cannot drift. */
 export function configHelp(): string {
-  return OPTIONS.map((o) => `  --${o.flag.padEnd(26)} ${o.help}${o.env ? ` [${o.env}]` : ''}`).join('\n') +
-    `\n  --runtime                  ID=PATH, repeatable: run runtime ID with the interpreter at PATH [STRATUS_RUNTIMES=ID=PATH,…]`;
+  return OPTIONS.map((o) => `  --${o.flag.padEnd(27)} ${o.help}${o.env ? ` [${o.env}]` : ''}`).join('\n') +
+    `\n  --runtime                     ID=PATH, repeatable: run runtime ID with the interpreter at PATH [STRATUS_RUNTIMES=ID=PATH,…]`;
 }
 
 /** The option names `serve` accepts, for the CLI's argument parser. */
