@@ -1,6 +1,6 @@
 /**
  * The durable side of asynchronous invocation: queued events and event-invoke configs, in the
- * same SQLite file as the rest of the state (tables made by migration 2 in sqlite.ts) but on a
+ * same SQLite file as the rest of the state (tables made by their migration in sqlite.ts) but on a
  * connection of its own with `synchronous = FULL`, so an accepted event survives an OS crash or
  * power loss too, not only a crash of the server process.
  *
