@@ -21,11 +21,14 @@ import { createEventBridge } from './events/bridge/index.js';
 import { tagRoutes } from './api/lambda/tags.js';
 import { urlRoutes } from './api/lambda/urls.js';
 import { EnvironmentPool } from './environments/pool.js';
+import { createAsyncInvocation } from './invoke/async.js';
 import { InvokeService } from './invoke/invoke.js';
 import { chooseLauncher } from './sandbox/choose.js';
 import { LogSink } from './telemetry/logs.js';
 import { Metrics } from './telemetry/metrics.js';
 import { metricsRoutes } from './api/stratus/metrics.js';
+import { asyncStatusRoutes } from './api/stratus/async.js';
+import { eventInvokeConfigRoutes } from './api/lambda/event-invoke-config.js';
 import type { Config } from './config/config.js';
 import { collectGarbage } from './control/code.js';
 import { AliasService } from './control/aliases.js';
@@ -57,7 +60,7 @@ export interface Platform {
 export interface PlatformOptions {
   clock?: Clock;
   logError?: (err: unknown) => void;
-  /** Operator log lines (e.g. scheduled ticks skipped while the server was down). */
+  /** Operator log lines (scheduled ticks skipped while the server was down, async events given up, destinations skipped). */
   log?: (line: string) => void;
 }
 
@@ -129,7 +132,10 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     });
     const aliases = new AliasService(fns, store, (name) => manager.reconcile(name));
     manager.reconcileAll();
-    const invoke = new InvokeService({ functions: fns, pool, clock, runtimes: config.runtimes, logError });
+    const asyncInvocation = createAsyncInvocation({ dbPath: join(config.dataDir, 'stratus.db'), functions: fns, clock, account, config, log, logError });
+    const invoke = new InvokeService({ functions: fns, pool, clock, runtimes: config.runtimes, logError, accept: asyncInvocation.accept });
+    const resumed = asyncInvocation.start(invoke);
+    if (resumed) log(`stratus: async: resumed ${resumed} queued event(s)`);
     const eventBridge = createEventBridge({ dbPath: join(config.dataDir, 'stratus.db'), clock, account, invoke, log, logError });
     const links = new CodeLinks(keys.secretAccessKey, clock);
     const urls = new UrlService({ functions: fns, store: store.urls, clock });
@@ -149,6 +155,8 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ...accountRoutes(store, concurrency),
       awsJsonRoute([logsService(store, logs, account), eventBridge.service]),
       ...metricsRoutes(metrics, pool, config.memoryBudgetMB),
+      ...eventInvokeConfigRoutes(fns, asyncInvocation.configs),
+      ...asyncStatusRoutes(() => asyncInvocation.status(), () => asyncInvocation.counts()),
     );
     const server = createGateway({
       router,
@@ -183,8 +191,13 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
             server.close(() => resolve());
             server.closeAllConnections();
           });
+          // Schedules and the bus first (their deliveries in flight are accepted into the queue);
+          // then stop starting async attempts and stop the environments (running attempts are
+          // abandoned: they stay stored and run again after the next start), then close the queue.
           await eventBridge.close();
+          asyncInvocation.stop();
           pool.close();
+          asyncInvocation.close();
           await launcher.close();
           logs.close();
           store.close();

@@ -21,7 +21,7 @@ Usage:
   stratus top [--once]
   stratus layers publish <name> --code DIR|ZIP [--runtimes ID,…] [--description TEXT]
   stratus layers list | versions <name> | get <name> <version> | delete <name> <version>
-  stratus invoke <name> [--payload JSON] [--qualifier Q] [--log]
+  stratus invoke <name> [--payload JSON] [--qualifier Q] [--type Event] [--log]
   stratus logs <name> [--follow] [--since 10m] [--filter TEXT]
   stratus urls create <name> [--auth none|iam] [--alias A] [--cors-origin O]...
   stratus urls get|list|delete [<name>]
@@ -31,6 +31,9 @@ Usage:
   stratus rules targets add <rule> --function NAME [--input JSON]
   stratus rules list|get|enable|disable|delete [<name>]
   stratus events put --source S --detail-type T [--detail JSON]
+  stratus async-config put|update|get|delete|list <name> [--max-retries N] [--max-age S]
+                       [--on-success ARN] [--on-failure ARN] [--qualifier Q]
+  stratus async status
 
 Every command but serve takes --endpoint URL, --region R, --data-dir D (for its credentials file)
 and --json for machine-readable output. \`stratus <command> --help\` shows a command's options.`;
@@ -56,6 +59,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   permissions: async () => (await import('./permissions.js')).permissionsCommand,
   rules: async () => (await import('./rules.js')).rulesCommand,
   events: async () => (await import('./rules.js')).eventsCommand,
+  'async-config': async () => (await import('./async.js')).asyncConfigCommand,
+  async: async () => (await import('./async.js')).asyncCommand,
 };
 
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {

@@ -36,6 +36,15 @@ export interface Config {
   maxStarting: number;
   /** runtime id (e.g. `nodejs20.x`) → how to run it on this host. */
   runtimes: Readonly<Record<string, RuntimeCommand>>;
+  /**
+   * Async retry backoff unit (AWS: one minute): function errors are retried after 1× then 2× this;
+   * throttles and platform errors after 1/60 of it, doubling, up to 5× (AWS: 1 s … 5 min).
+   */
+  asyncRetryBaseMs: number;
+  /** Async events running at once, over all functions. */
+  asyncConcurrency: number;
+  /** Async events of one function running at once (so one flooded function cannot take every slot). */
+  asyncFunctionConcurrency: number;
 }
 
 export class ConfigError extends Error {}
@@ -102,12 +111,25 @@ const OPTIONS = [
     key: 'maxStarting', flag: 'max-starting', env: 'STRATUS_MAX_STARTING',
     help: 'environments that may start at once (default 4 per core)', parse: int('max-starting', 1, 10_000),
   },
+  {
+    key: 'asyncRetryBaseMs', flag: 'async-retry-base', env: 'STRATUS_ASYNC_RETRY_BASE',
+    help: 'async retry backoff unit in ms (default 60000: retries after 1 and 2 min, as on AWS)',
+    parse: int('async-retry-base', 1, 3_600_000),
+  },
+  {
+    key: 'asyncConcurrency', flag: 'async-concurrency', env: 'STRATUS_ASYNC_CONCURRENCY',
+    help: 'async events running at once, all functions (default 32)', parse: int('async-concurrency', 1, 10_000),
+  },
+  {
+    key: 'asyncFunctionConcurrency', flag: 'async-function-concurrency', env: 'STRATUS_ASYNC_FUNCTION_CONCURRENCY',
+    help: 'async events of one function running at once (default 8)', parse: int('async-function-concurrency', 1, 10_000),
+  },
 ] satisfies Option<keyof Config>[];
 
 /** The help text for `stratus serve`, generated from the schema so it cannot drift. */
 export function configHelp(): string {
-  return OPTIONS.map((o) => `  --${o.flag.padEnd(14)} ${o.help}${o.env ? ` [${o.env}]` : ''}`).join('\n') +
-    `\n  --runtime      ID=PATH, repeatable: run runtime ID with the interpreter at PATH [STRATUS_RUNTIMES=ID=PATH,…]`;
+  return OPTIONS.map((o) => `  --${o.flag.padEnd(27)} ${o.help}${o.env ? ` [${o.env}]` : ''}`).join('\n') +
+    `\n  --runtime                     ID=PATH, repeatable: run runtime ID with the interpreter at PATH [STRATUS_RUNTIMES=ID=PATH,…]`;
 }
 
 /** The option names `serve` accepts, for the CLI's argument parser. */
@@ -129,6 +151,9 @@ export function loadConfig(flags: Record<string, string | string[] | undefined>,
     memoryBudgetMB: Math.floor((totalmem() / 1024 / 1024) * 0.8),
     maxStarting: 4 * availableParallelism(),
     runtimes: {},
+    asyncRetryBaseMs: 60_000,
+    asyncConcurrency: 32,
+    asyncFunctionConcurrency: 8,
   };
   for (const o of OPTIONS) {
     const raw = flags[o.flag] ?? (o.env ? env[o.env] : undefined);

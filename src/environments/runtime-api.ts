@@ -70,6 +70,8 @@ export class RuntimeApi {
   deliver(inv: Invocation, timeoutMs: number): void {
     this.current = { ...inv, timeoutMs, answered: false };
     this.deliveredCurrent = false;
+    // An async retry keeps its request id (as on AWS) and may land on the environment that answered it last.
+    if (this.lastAnswered === inv.requestId) this.lastAnswered = undefined;
     if (this.parked) {
       const res = this.parked;
       this.parked = undefined;

@@ -35,6 +35,15 @@ export interface InvokeDeps {
   runtimes: Readonly<Record<string, unknown>>;
   /** Where failures of background (Event) invocations are reported. */
   logError: (err: unknown) => void;
+  /** The durable async queue: resolves once the event is stored (async-queue.ts runs it later). */
+  accept: (e: { requestId: string; functionName: string; qualifier?: string; payload: Buffer }) => Promise<unknown>;
+}
+
+/** One stored async event, as the dispatcher hands it back to run. */
+export interface QueuedInvocation {
+  requestId: string;
+  functionName: string;
+  qualifier?: string;
 }
 
 const EMPTY_EVENT = Buffer.from('{}');
@@ -56,6 +65,11 @@ export class InvokeService {
     if (!this.deps.runtimes[config.runtime])
       throw new StratusError('InvalidRuntimeException', `The runtime ${config.runtime} is not available on this Stratus server. Start it with --runtime ${config.runtime}=/path/to/interpreter.`);
 
+    if (req.type === 'Event') {
+      // Durable before the 202 (at-least-once); the qualifier is resolved again when it runs.
+      await this.deps.accept({ requestId, functionName: ref.name, qualifier: ref.qualifier, payload });
+      return { kind: 'accepted', requestId };
+    }
     const inv = {
       requestId,
       payload,
@@ -63,12 +77,22 @@ export class InvokeService {
       traceId: traceId(this.deps.clock.now()),
       clientContext: req.type === 'RequestResponse' ? decodeClientContext(req.clientContext) : undefined,
     };
-    if (req.type === 'Event') {
-      // Run in the background; the durable queue with retries and destinations is its own issue.
-      this.deps.pool.run(config, inv).catch(this.deps.logError);
-      return { kind: 'accepted', requestId };
-    }
     return { kind: 'result', requestId, version: config.version, result: await this.deps.pool.run(config, inv) };
+  }
+
+  /**
+   * Run one attempt of a queued async event: resolve its function and qualifier now (they may
+   * have changed since it was accepted), then run it like a synchronous invocation. Throws a
+   * StratusError when the platform cannot run it (gone, not Active, runtime missing).
+   */
+  async runQueued(ev: QueuedInvocation, payload: Buffer): Promise<{ version: string; result: InvocationResult }> {
+    // An alias with weights picks its version per attempt, as for a synchronous invoke.
+    const { config, invokedArn } = this.deps.functions.target({ name: ev.functionName, qualifier: ev.qualifier });
+    if (config.state !== 'Active') throw functionStateConflict(config.state);
+    if (!this.deps.runtimes[config.runtime])
+      throw new StratusError('InvalidRuntimeException', `The runtime ${config.runtime} is not available on this Stratus server.`);
+    const inv = { requestId: ev.requestId, payload, invokedFunctionArn: invokedArn, traceId: traceId(this.deps.clock.now()) };
+    return { version: config.version, result: await this.deps.pool.run(config, inv) };
   }
 }
 

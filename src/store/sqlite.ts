@@ -85,6 +85,33 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (bus, rule, id),
      FOREIGN KEY (bus, rule) REFERENCES event_rules(bus, name) ON DELETE CASCADE
    );`,
+  // Durable asynchronous invocation (src/store/async-store.ts reads and writes these two tables).
+  `CREATE TABLE async_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     request_id TEXT NOT NULL,
+     function_name TEXT NOT NULL,
+     qualifier TEXT,
+     payload BLOB NOT NULL,
+     enqueued_at INTEGER NOT NULL,
+     due_at INTEGER NOT NULL,
+     invocations INTEGER NOT NULL DEFAULT 0,
+     platform_retries INTEGER NOT NULL DEFAULT 0,
+     last_result TEXT
+   );
+   CREATE TABLE event_invoke_configs (
+     function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+     qualifier TEXT NOT NULL,
+     config TEXT NOT NULL,
+     last_modified INTEGER NOT NULL,
+     PRIMARY KEY (function_name, qualifier)
+   );
+   -- A deleted alias or version takes its config with it (a new alias of the same name starts clean).
+   CREATE TRIGGER alias_deleted_drops_event_invoke_config AFTER DELETE ON aliases BEGIN
+     DELETE FROM event_invoke_configs WHERE function_name = OLD.name AND qualifier = OLD.alias;
+   END;
+   CREATE TRIGGER version_deleted_drops_event_invoke_config AFTER DELETE ON function_versions WHEN OLD.version <> '$LATEST' BEGIN
+     DELETE FROM event_invoke_configs WHERE function_name = OLD.name AND qualifier = OLD.version;
+   END;`,
 ];
 
 /** $LATEST sorts before the numbered versions. */

@@ -24,9 +24,11 @@ export function invokeRoutes(invoke: InvokeService): Route[] {
           payload: req.body,
           clientContext: req.headers['x-amz-client-context'] as string | undefined,
         });
-        if (out.kind === 'dry-run') return { status: 204 };
-        if (out.kind === 'accepted') return { status: 202 };
-        const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-executed-version': out.version };
+        // As on AWS, the response's request id is the invocation's (an async event keeps it through its retries and destination record).
+        const id = { 'x-amzn-RequestId': out.requestId };
+        if (out.kind === 'dry-run') return { status: 204, headers: id };
+        if (out.kind === 'accepted') return { status: 202, headers: id };
+        const headers: Record<string, string> = { ...id, 'content-type': 'application/json', 'x-amz-executed-version': out.version };
         if (out.result.error) headers['x-amz-function-error'] = out.result.error.type;
         if (logType === 'Tail') headers['x-amz-log-result'] = tail(out.result.log);
         return { status: 200, headers, body: out.result.body };
