@@ -15,6 +15,7 @@ import { ProvisionedManager } from './environments/provisioned.js';
 import { ConcurrencyLimiter } from './invoke/limiter.js';
 import { invokeRoutes } from './api/lambda/invoke.js';
 import { layerRoutes } from './api/lambda/layers.js';
+import { invokeStreamRoutes } from './api/lambda/invoke-stream.js';
 import { logsRoutes } from './api/logs/logs.js';
 import { tagRoutes } from './api/lambda/tags.js';
 import { urlRoutes } from './api/lambda/urls.js';
@@ -97,6 +98,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       launcher,
       logs,
       region: config.region,
+      streamLimitBytes: config.streamLimitBytes,
       idleTimeoutMs: config.idleTimeoutMs,
       runtimes: config.runtimes,
       codeDir: (sha) => code.codeDir(sha),
@@ -138,6 +140,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ...concurrencyRoutes(fns, concurrency, manager, account),
       ...layerRoutes(layers, links),
       ...invokeRoutes(invoke),
+      ...invokeStreamRoutes(invoke),
       ...tagRoutes(fns),
       ...urlRoutes({ urls, policies, functions: fns, urlFor }),
       ...accountRoutes(store, concurrency),

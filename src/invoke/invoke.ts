@@ -6,7 +6,7 @@ import { functionStateConflict, StratusError } from '../errors/catalog.js';
 import type { FunctionService } from '../control/functions.js';
 import { LIMITS } from '../control/limits.js';
 import type { EnvironmentPool } from '../environments/pool.js';
-import type { InvocationResult } from '../environments/invocation.js';
+import type { InvocationResult, ResponseSink } from '../environments/invocation.js';
 import type { Clock } from '../shared/clock.js';
 import { hex, uuid } from '../shared/ids.js';
 
@@ -21,6 +21,8 @@ export interface InvokeRequest {
   clientContext?: string;
   /** The request id to run under, when the caller already handed one out (function URLs). */
   requestId?: string;
+  /** For a streamed response (sync only): where it goes, given the version that runs. */
+  sink?: (version: string) => ResponseSink;
 }
 
 export type InvokeOutcome =
@@ -62,6 +64,7 @@ export class InvokeService {
       invokedFunctionArn: invokedArn,
       traceId: traceId(this.deps.clock.now()),
       clientContext: req.type === 'RequestResponse' ? decodeClientContext(req.clientContext) : undefined,
+      sink: req.type === 'RequestResponse' ? req.sink?.(config.version) : undefined,
     };
     if (req.type === 'Event') {
       // Run in the background; the durable queue with retries and destinations is its own issue.

@@ -1,0 +1,214 @@
+/**
+ * Response streaming through the real SDK: InvokeWithResponseStream against streaming
+ * (awslambda.streamifyResponse) and buffered functions, with measured arrival times, mid-stream
+ * errors, timeouts, the size cap (a small cap configured for this server) and throttles.
+ */
+import {
+  InvokeCommand, InvokeWithResponseStreamCommand, PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand,
+  type InvokeWithResponseStreamCommandOutput, type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { deploy } from './helpers/functions.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+/** The cap configured for this file's server, so the over-the-cap test streams 2 MB, not 200. */
+const CAP = 1024 * 1024;
+
+let s: TestServer;
+before(async () => {
+  s = await startTestServer({ 'stream-limit': String(CAP) });
+});
+
+export interface Streamed {
+  out: InvokeWithResponseStreamCommandOutput;
+  chunks: { text: string; bytes: number; atMs: number }[];
+  complete?: { ErrorCode?: string; ErrorDetails?: string; LogResult?: string };
+  /** Milliseconds from sending the request until the response headers arrived. */
+  headersMs: number;
+  log: string;
+}
+
+/** InvokeWithResponseStream, reading the event stream and timing each event from the request's start. */
+export async function streamInvoke(client: LambdaClient, name: string, payload: unknown = {}, extra: Record<string, unknown> = {}): Promise<Streamed> {
+  const t0 = performance.now();
+  const out = await client.send(new InvokeWithResponseStreamCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), ...extra }));
+  const headersMs = performance.now() - t0;
+  const r: Streamed = { out, chunks: [], headersMs, log: '' };
+  for await (const ev of out.EventStream!) {
+    if (ev.PayloadChunk) {
+      const p = ev.PayloadChunk.Payload ?? new Uint8Array();
+      r.chunks.push({ text: Buffer.from(p).toString('utf8'), bytes: p.length, atMs: performance.now() - t0 });
+    }
+    if (ev.InvokeComplete) r.complete = ev.InvokeComplete;
+  }
+  if (r.complete?.LogResult) r.log = Buffer.from(r.complete.LogResult, 'base64').toString('utf8');
+  return r;
+}
+
+const text = (r: Streamed) => r.chunks.map((c) => c.text).join('');
+
+const SLOW = `
+exports.handler = awslambda.streamifyResponse(async (event, stream) => {
+  stream.setContentType('text/plain');
+  stream.write('first ');
+  await new Promise((r) => setTimeout(r, 1000));
+  stream.write('second ');
+  stream.end('third');
+});`;
+
+describe('InvokeWithResponseStream', () => {
+  it('delivers each chunk as it is written: the first arrives long before the handler returns', async () => {
+    await deploy(s.client, 'slow', { 'index.js': SLOW });
+    // Warm first: the measured call must not include the cold start.
+    await streamInvoke(s.client, 'slow');
+    const r = await streamInvoke(s.client, 'slow', {}, { LogType: 'Tail' });
+    assert.equal(r.out.StatusCode, 200);
+    assert.equal(r.out.ExecutedVersion, '$LATEST');
+    assert.equal(r.out.ResponseStreamContentType, 'text/plain');
+    assert.equal(text(r), 'first second third');
+    assert.ok(r.chunks.length >= 2, `expected separate chunks, got ${JSON.stringify(r.chunks)}`);
+    const first = r.chunks[0]!;
+    const last = r.chunks[r.chunks.length - 1]!;
+    assert.equal(first.text, 'first ');
+    assert.ok(first.atMs < 700, `the first chunk arrived after ${first.atMs.toFixed(0)} ms`);
+    assert.ok(r.headersMs < 700, `the headers arrived after ${r.headersMs.toFixed(0)} ms`);
+    assert.ok(last.atMs - first.atMs >= 900, `the last chunk came ${(last.atMs - first.atMs).toFixed(0)} ms after the first`);
+    assert.deepEqual(Object.keys(r.complete!), ['LogResult']);
+    assert.match(r.log, /REPORT RequestId: [0-9a-f-]{36}\tDuration: (1\d{3}|[2-9]\d{3})\.\d\d ms/);
+    assert.equal(r.out.$metadata.requestId, /START RequestId: ([0-9a-f-]{36})/.exec(r.log)?.[1]);
+  });
+
+  it('sends a buffered function\'s whole response as one chunk', async () => {
+    await deploy(s.client, 'plain', { 'index.js': 'exports.handler = async (e) => ({ echo: e.v });' });
+    const r = await streamInvoke(s.client, 'plain', { v: 7 }, { LogType: 'Tail' });
+    assert.equal(r.out.StatusCode, 200);
+    assert.equal(r.out.ResponseStreamContentType, 'application/json');
+    assert.deepEqual(r.chunks.map((c) => c.text), ['{"echo":7}']);
+    assert.equal(r.complete!.ErrorCode, undefined);
+    assert.match(r.log, /^START RequestId/m);
+  });
+
+  it('ends with InvokeComplete naming the error when a buffered function fails', async () => {
+    await deploy(s.client, 'plain-err', { 'index.js': 'exports.handler = async () => { throw new TypeError("no good"); };' });
+    const r = await streamInvoke(s.client, 'plain-err');
+    assert.deepEqual(r.chunks, []);
+    assert.equal(r.complete!.ErrorCode, 'TypeError');
+    assert.equal(r.complete!.ErrorDetails, 'no good');
+  });
+
+  it('reports an error thrown mid-stream in InvokeComplete, after the chunks already sent', async () => {
+    await deploy(s.client, 'mid-err', {
+      'index.js': `exports.handler = awslambda.streamifyResponse(async (e, stream) => {
+        stream.write('partial');
+        await new Promise((r) => setTimeout(r, 50));
+        throw new RangeError('went wrong');
+      });`,
+    });
+    const r = await streamInvoke(s.client, 'mid-err', {}, { LogType: 'Tail' });
+    assert.equal(r.out.StatusCode, 200);
+    assert.equal(text(r), 'partial');
+    assert.equal(r.complete!.ErrorCode, 'RangeError');
+    assert.equal(r.complete!.ErrorDetails, 'went wrong');
+    assert.match(r.log, /Invoke Error/);
+    // The environment carries on: the next invocation runs warm.
+    const again = await streamInvoke(s.client, 'mid-err', {}, { LogType: 'Tail' });
+    assert.equal(again.complete!.ErrorCode, 'RangeError');
+    assert.doesNotMatch(again.log, /Init Duration/);
+  });
+
+  it('reports an error before the first byte the same way (no chunks)', async () => {
+    await deploy(s.client, 'early-err', { 'index.js': 'exports.handler = awslambda.streamifyResponse(async () => { throw new Error("at once"); });' });
+    const r = await streamInvoke(s.client, 'early-err');
+    assert.deepEqual(r.chunks, []);
+    assert.equal(r.complete!.ErrorCode, 'Error');
+    assert.equal(r.complete!.ErrorDetails, 'at once');
+  });
+
+  it('ends a stream cut by the function timeout with Sandbox.Timedout', async () => {
+    await deploy(s.client, 'stream-timeout', {
+      'index.js': `exports.handler = awslambda.streamifyResponse(async (e, stream) => {
+        stream.write('before');
+        await new Promise((r) => setTimeout(r, 5000));
+        stream.end('never');
+      });`,
+    }, { Timeout: 1 });
+    const t0 = performance.now();
+    const r = await streamInvoke(s.client, 'stream-timeout');
+    assert.ok(performance.now() - t0 < 4000, 'the timeout ends the stream');
+    assert.equal(text(r), 'before');
+    assert.equal(r.complete!.ErrorCode, 'Sandbox.Timedout');
+    assert.match(r.complete!.ErrorDetails!, /^RequestId: [0-9a-f-]{36} Error: Task timed out after 1\.00 seconds$/);
+  });
+
+  it('stops a stream over the cap with Function.ResponseSizeTooLarge, and the environment carries on', async () => {
+    await deploy(s.client, 'big', {
+      'index.js': `exports.handler = awslambda.streamifyResponse(async (e, stream) => {
+        const piece = Buffer.alloc(64 * 1024, 120);
+        for (let i = 0; i < e.pieces; i++) {
+          if (!stream.write(piece)) await new Promise((r) => stream.once('drain', r));
+        }
+        stream.end();
+      });`,
+    });
+    const ok = await streamInvoke(s.client, 'big', { pieces: 16 });
+    assert.equal(ok.chunks.reduce((n, c) => n + c.bytes, 0), CAP);
+    assert.equal(ok.complete!.ErrorCode, undefined);
+
+    const over = await streamInvoke(s.client, 'big', { pieces: 40 });
+    const got = over.chunks.reduce((n, c) => n + c.bytes, 0);
+    assert.ok(got <= CAP, `${got} bytes passed a ${CAP}-byte cap`);
+    assert.equal(over.complete!.ErrorCode, 'Function.ResponseSizeTooLarge');
+    assert.equal(over.complete!.ErrorDetails, `Response payload size exceeded maximum allowed payload size (${CAP} bytes).`);
+
+    const after = await streamInvoke(s.client, 'big', { pieces: 2 }, { LogType: 'Tail' });
+    assert.equal(after.chunks.reduce((n, c) => n + c.bytes, 0), 128 * 1024);
+    assert.equal(after.complete!.ErrorCode, undefined);
+  });
+
+  it('keeps the HttpResponseStream prelude in the bytes, as AWS does outside function URLs', async () => {
+    await deploy(s.client, 'prelude', {
+      'index.js': `exports.handler = awslambda.streamifyResponse(async (e, stream) => {
+        stream = awslambda.HttpResponseStream.from(stream, { statusCode: 201, headers: { 'x-a': 'b' } });
+        stream.end('body');
+      });`,
+    });
+    const r = await streamInvoke(s.client, 'prelude');
+    assert.equal(r.out.ResponseStreamContentType, 'application/vnd.awslambda.http-integration-response');
+    assert.equal(text(r), '{"statusCode":201,"headers":{"x-a":"b"}}\0\0\0\0\0\0\0\0body');
+  });
+
+  it('returns a streaming function\'s response whole through plain Invoke', async () => {
+    const r = await s.client.send(new InvokeCommand({ FunctionName: 'slow' }));
+    assert.equal(r.FunctionError, undefined);
+    assert.equal(Buffer.from(r.Payload!).toString('utf8'), 'first second third');
+    const e = await s.client.send(new InvokeCommand({ FunctionName: 'mid-err' }));
+    assert.equal(e.FunctionError, 'Unhandled');
+    const body = JSON.parse(Buffer.from(e.Payload!).toString('utf8'));
+    assert.equal(body.errorType, 'RangeError');
+    assert.equal(body.errorMessage, 'went wrong');
+  });
+
+  it('refuses what AWS refuses before streaming anything', async () => {
+    await assert.rejects(streamInvoke(s.client, 'nope'), { name: 'ResourceNotFoundException', message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope' });
+    await assert.rejects(streamInvoke(s.client, 'plain', {}, { InvocationType: 'Event' }), {
+      name: 'ValidationException',
+      message: "1 validation error detected: Value 'Event' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]",
+    });
+    const dry = await s.client.send(new InvokeWithResponseStreamCommand({ FunctionName: 'plain', InvocationType: 'DryRun' }));
+    assert.equal(dry.StatusCode, 204);
+  });
+
+  it('is throttled by reserved concurrency like any invocation', async () => {
+    await s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'plain', ReservedConcurrentExecutions: 0 }));
+    try {
+      await assert.rejects(streamInvoke(s.client, 'plain'), (err: Error & { Reason?: string }) => {
+        assert.equal(err.name, 'TooManyRequestsException');
+        assert.equal(err.Reason, 'ReservedFunctionConcurrentInvocationLimitExceeded');
+        return true;
+      });
+    } finally {
+      await s.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'plain' }));
+    }
+  });
+});
