@@ -3,14 +3,13 @@
  * (awslambda.streamifyResponse) and buffered functions, with measured arrival times, mid-stream
  * errors, timeouts, the size cap (a small cap configured for this server) and throttles.
  */
-import {
-  InvokeCommand, InvokeWithResponseStreamCommand, PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand,
-  type InvokeWithResponseStreamCommandOutput, type LambdaClient,
-} from '@aws-sdk/client-lambda';
+import { InvokeCommand, InvokeWithResponseStreamCommand, PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { deploy } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { streamInvoke, type Streamed } from './helpers/stream.js';
+import { versionCounters } from '../src/cli/stratus-api.js';
 
 /** The cap configured for this file's server, so the over-the-cap test streams 2 MB, not 200. */
 const CAP = 1024 * 1024;
@@ -19,32 +18,6 @@ let s: TestServer;
 before(async () => {
   s = await startTestServer({ 'stream-limit': String(CAP) });
 });
-
-export interface Streamed {
-  out: InvokeWithResponseStreamCommandOutput;
-  chunks: { text: string; bytes: number; atMs: number }[];
-  complete?: { ErrorCode?: string; ErrorDetails?: string; LogResult?: string };
-  /** Milliseconds from sending the request until the response headers arrived. */
-  headersMs: number;
-  log: string;
-}
-
-/** InvokeWithResponseStream, reading the event stream and timing each event from the request's start. */
-export async function streamInvoke(client: LambdaClient, name: string, payload: unknown = {}, extra: Record<string, unknown> = {}): Promise<Streamed> {
-  const t0 = performance.now();
-  const out = await client.send(new InvokeWithResponseStreamCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), ...extra }));
-  const headersMs = performance.now() - t0;
-  const r: Streamed = { out, chunks: [], headersMs, log: '' };
-  for await (const ev of out.EventStream!) {
-    if (ev.PayloadChunk) {
-      const p = ev.PayloadChunk.Payload ?? new Uint8Array();
-      r.chunks.push({ text: Buffer.from(p).toString('utf8'), bytes: p.length, atMs: performance.now() - t0 });
-    }
-    if (ev.InvokeComplete) r.complete = ev.InvokeComplete;
-  }
-  if (r.complete?.LogResult) r.log = Buffer.from(r.complete.LogResult, 'base64').toString('utf8');
-  return r;
-}
 
 const text = (r: Streamed) => r.chunks.map((c) => c.text).join('');
 
@@ -210,5 +183,73 @@ describe('InvokeWithResponseStream', () => {
     } finally {
       await s.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'plain' }));
     }
+  });
+
+  it('counts streaming invocations in the per-version metrics, in flight while they stream', async () => {
+    const cfg = { endpoint: s.url, region: 'us-east-1', ...s.platform.keys, json: false };
+    const before = (await versionCounters(cfg, 'slow')).find((c) => c.version === '$LATEST')!;
+    const running = streamInvoke(s.client, 'slow');
+    await new Promise((r) => setTimeout(r, 500));
+    const during = (await versionCounters(cfg, 'slow')).find((c) => c.version === '$LATEST')!;
+    assert.equal(during.inFlight, 1);
+    await running;
+    const after = (await versionCounters(cfg, 'slow')).find((c) => c.version === '$LATEST')!;
+    assert.equal(after.invocations, before.invocations + 1);
+    assert.equal(after.inFlight, 0);
+    const errs = (await versionCounters(cfg, 'mid-err')).find((c) => c.version === '$LATEST')!;
+    assert.equal(errs.errors, errs.invocations, 'every mid-stream failure counts as an error');
+  });
+});
+
+// A custom runtime that speaks the streaming Runtime API by hand: a refused response mode, a
+// second answer while the stream is open, chunks, and an error in the trailers.
+const RAW_RUNTIME = `
+const http = require('node:http');
+const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+const call = (method, path, headers = {}, body) => new Promise((resolve, reject) => {
+  const req = http.request({ host, port, method, path: '/2018-06-01/runtime' + path, headers }, (res) => {
+    let data = '';
+    res.on('data', (c) => (data += c));
+    res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
+  });
+  req.on('error', reject);
+  req.end(body);
+});
+(async () => {
+  for (;;) {
+    const next = await call('GET', '/invocation/next');
+    const id = next.headers['lambda-runtime-aws-request-id'];
+    const bogus = await call('POST', '/invocation/' + id + '/response', { 'Lambda-Runtime-Function-Response-Mode': 'bogus' }, '{}');
+    await new Promise((done) => {
+      const req = http.request({ host, port, method: 'POST', path: '/2018-06-01/runtime/invocation/' + id + '/response', agent: false, headers: {
+        'Lambda-Runtime-Function-Response-Mode': 'streaming', 'Transfer-Encoding': 'chunked', 'Content-Type': 'text/x-raw',
+        Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+      } }, (res) => { res.resume(); res.on('end', done); });
+      req.write('bogus=' + bogus.status + ':' + JSON.parse(bogus.body).errorType + ' ');
+      setTimeout(async () => {
+        const second = await call('POST', '/invocation/' + id + '/response', {}, '"again"');
+        req.write('second=' + second.status + ' ');
+        req.addTrailers({
+          'Lambda-Runtime-Function-Error-Type': 'Function.Custom',
+          'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify({ errorType: 'CustomError', errorMessage: 'late failure' })).toString('base64'),
+        });
+        req.end();
+      }, 100);
+    });
+  }
+})();
+`;
+
+describe('the streaming Runtime API, spoken by a custom runtime', () => {
+  it('refuses an unknown response mode and a second answer, passes chunks on, and reads the error trailers', async () => {
+    await deploy(s.client, 'raw-stream', {
+      bootstrap: { content: '#!/bin/sh\nexec node runtime.js\n', mode: 0o100755 },
+      'runtime.js': RAW_RUNTIME,
+    }, { Runtime: 'provided.al2023', Handler: 'x' });
+    const r = await streamInvoke(s.client, 'raw-stream');
+    assert.equal(r.out.ResponseStreamContentType, 'text/x-raw');
+    assert.equal(text(r), 'bogus=400:InvalidFunctionResponseMode second=403 ');
+    assert.equal(r.complete!.ErrorCode, 'CustomError');
+    assert.equal(r.complete!.ErrorDetails, 'late failure');
   });
 });
