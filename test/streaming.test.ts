@@ -10,6 +10,8 @@ import { deploy } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { streamInvoke, type Streamed } from './helpers/stream.js';
 import { versionCounters } from '../src/cli/stratus-api.js';
+import { loadConfig } from '../src/config/config.js';
+import { runCli } from './helpers/cli.js';
 
 /** The cap configured for this file's server, so the over-the-cap test streams 2 MB, not 200. */
 const CAP = 1024 * 1024;
@@ -251,5 +253,38 @@ describe('the streaming Runtime API, spoken by a custom runtime', () => {
     assert.equal(text(r), 'bogus=400:InvalidFunctionResponseMode second=403 ');
     assert.equal(r.complete!.ErrorCode, 'CustomError');
     assert.equal(r.complete!.ErrorDetails, 'late failure');
+  });
+});
+
+describe('stratus invoke --stream', () => {
+  it('prints the streamed response, and the error with a non-zero exit', async () => {
+    const env = { STRATUS_ENDPOINT: s.url, STRATUS_DATA_DIR: s.dataDir };
+    const ok = await runCli(['invoke', 'slow', '--stream'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, 'first second third\n');
+
+    const failed = await runCli(['invoke', 'mid-err', '--stream'], env);
+    assert.equal(failed.code, 1);
+    assert.equal(failed.stdout, 'partial\n');
+    assert.match(failed.stderr, /^✘ the function failed \(RangeError\): went wrong$/m);
+
+    const json = await runCli(['invoke', 'mid-err', '--stream', '--json', '--log'], env);
+    assert.equal(json.code, 1);
+    const j = JSON.parse(json.stdout);
+    assert.equal(j.Payload, 'partial');
+    assert.equal(j.ErrorCode, 'RangeError');
+    assert.match(j.Log, /REPORT RequestId/);
+
+    const event = await runCli(['invoke', 'slow', '--stream', '--type', 'Event'], env);
+    assert.equal(event.code, 1);
+    assert.match(event.stderr, /--stream cannot be used with --type Event/);
+  });
+});
+
+describe('the streaming cap', () => {
+  it('is AWS\'s 200 MiB unless --stream-limit says otherwise', () => {
+    assert.equal(loadConfig({}, {}).streamLimitBytes, 209_715_200);
+    assert.equal(loadConfig({ 'stream-limit': '1048576' }, {}).streamLimitBytes, 1_048_576);
+    assert.throws(() => loadConfig({}, { STRATUS_STREAM_LIMIT: '0' }), /stream-limit must be an integer from 1/);
   });
 });
