@@ -3,7 +3,9 @@
  * (awslambda.streamifyResponse) and buffered functions, with measured arrival times, mid-stream
  * errors, timeouts, the size cap (a small cap configured for this server) and throttles.
  */
-import { InvokeCommand, InvokeWithResponseStreamCommand, PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateAliasCommand, InvokeCommand, InvokeWithResponseStreamCommand, PublishVersionCommand, PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand,
+} from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { deploy } from './helpers/functions.js';
@@ -173,6 +175,27 @@ describe('InvokeWithResponseStream', () => {
     });
     const dry = await s.client.send(new InvokeWithResponseStreamCommand({ FunctionName: 'plain', InvocationType: 'DryRun' }));
     assert.equal(dry.StatusCode, 204);
+  });
+
+  it('runs the version an alias points to and says which', async () => {
+    const v = await s.client.send(new PublishVersionCommand({ FunctionName: 'slow' }));
+    await s.client.send(new CreateAliasCommand({ FunctionName: 'slow', Name: 'live', FunctionVersion: v.Version }));
+    const r = await streamInvoke(s.client, 'slow', {}, { Qualifier: 'live' });
+    assert.equal(r.out.ExecutedVersion, v.Version);
+    assert.equal(text(r), 'first second third');
+  });
+
+  it('lets a function run on when its caller goes away mid-stream', async () => {
+    const abort = new AbortController();
+    const out = await s.client.send(new InvokeWithResponseStreamCommand({ FunctionName: 'slow' }), { abortSignal: abort.signal });
+    const events = out.EventStream![Symbol.asyncIterator]();
+    const first = await events.next();
+    assert.equal(Buffer.from(first.value.PayloadChunk.Payload).toString(), 'first ');
+    abort.abort();
+    await assert.rejects(events.next());
+    // The server is unharmed: the function finishes in its environment and the next call streams.
+    const again = await streamInvoke(s.client, 'slow');
+    assert.equal(text(again), 'first second third');
   });
 
   it('is throttled by reserved concurrency like any invocation', async () => {
