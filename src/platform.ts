@@ -18,6 +18,7 @@ import { layerRoutes } from './api/lambda/layers.js';
 import { logsService } from './api/logs/logs.js';
 import { awsJsonRoute } from './api/aws-json.js';
 import { createEventBridge } from './events/bridge/index.js';
+import { invokeStreamRoutes } from './api/lambda/invoke-stream.js';
 import { tagRoutes } from './api/lambda/tags.js';
 import { urlRoutes } from './api/lambda/urls.js';
 import { EnvironmentPool } from './environments/pool.js';
@@ -105,6 +106,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       launcher,
       logs,
       region: config.region,
+      streamLimitBytes: config.streamLimitBytes,
       idleTimeoutMs: config.idleTimeoutMs,
       runtimes: config.runtimes,
       codeDir: (sha) => code.codeDir(sha),
@@ -150,6 +152,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       ...concurrencyRoutes(fns, concurrency, manager, account),
       ...layerRoutes(layers, links),
       ...invokeRoutes(invoke),
+      ...invokeStreamRoutes(invoke),
       ...tagRoutes(fns),
       ...urlRoutes({ urls, policies, functions: fns, urlFor }),
       ...accountRoutes(store, concurrency),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { deploy, invoke } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { streamInvoke } from './helpers/stream.js';
 
 let s: TestServer;
 let runtime: string;
@@ -84,5 +85,13 @@ def handler(event, context):
     const second = await invoke(s.client, 'py-warm');
     assert.equal(second.json, 2);
     assert.doesNotMatch(second.log, /Init Duration/);
+  });
+
+  it('answers InvokeWithResponseStream buffered, as AWS does for Python (no streaming handler there)', async () => {
+    await py('py-stream', { 'app.py': 'def handler(event, context):\n    return {"n": event["n"]}\n' });
+    const r = await streamInvoke(s.client, 'py-stream', { n: 3 });
+    assert.equal(r.out.ResponseStreamContentType, 'application/json');
+    assert.deepEqual(r.chunks.map((c) => JSON.parse(c.text)), [{ n: 3 }]);
+    assert.equal(r.complete!.ErrorCode, undefined);
   });
 });

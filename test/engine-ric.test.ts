@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { deploy, invoke } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { streamInvoke } from './helpers/stream.js';
 import type { Files } from './helpers/zip.js';
 
 const MODULES = fileURLToPath(new URL('../../node_modules/', import.meta.url));
@@ -79,5 +80,35 @@ describe('aws-lambda-ric under provided.al2023', { skip }, () => {
     const r = await invoke(s.client, 'ric-init');
     assert.equal(r.error, 'Unhandled');
     assert.equal(r.json.errorType, 'Runtime.HandlerNotFound');
+  });
+
+  it('streams a streamifyResponse handler through InvokeWithResponseStream as it writes', async () => {
+    await deploy(s.client, 'ric-stream', ricPackage(`exports.handler = awslambda.streamifyResponse(async (e, stream) => {
+      stream.setContentType('text/plain');
+      stream.write('one ');
+      await new Promise((r) => setTimeout(r, 1000));
+      stream.end('two');
+    });`), { Runtime: 'provided.al2023', Handler: 'index.handler' });
+    await streamInvoke(s.client, 'ric-stream');
+    const r = await streamInvoke(s.client, 'ric-stream');
+    assert.equal(r.out.ResponseStreamContentType, 'text/plain');
+    assert.equal(r.chunks.map((c) => c.text).join(''), 'one two');
+    assert.equal(r.chunks[0]!.text, 'one ');
+    assert.ok(r.chunks[0]!.atMs < 700, `first chunk after ${r.chunks[0]!.atMs.toFixed(0)} ms`);
+    assert.equal(r.complete!.ErrorCode, undefined);
+  });
+
+  it('reports a mid-stream error from its trailers', async () => {
+    await deploy(s.client, 'ric-stream-err', ricPackage(`exports.handler = awslambda.streamifyResponse(async (e, stream) => {
+      stream = awslambda.HttpResponseStream.from(stream, { statusCode: 200 });
+      stream.write('so far');
+      await new Promise((r) => setTimeout(r, 50));
+      throw new SyntaxError('bad bytes');
+    });`), { Runtime: 'provided.al2023', Handler: 'index.handler' });
+    const r = await streamInvoke(s.client, 'ric-stream-err');
+    assert.equal(r.out.ResponseStreamContentType, 'application/vnd.awslambda.http-integration-response');
+    assert.equal(r.chunks.map((c) => c.text).join(''), '{"statusCode":200}\0\0\0\0\0\0\0\0so far');
+    assert.equal(r.complete!.ErrorCode, 'SyntaxError');
+    assert.equal(r.complete!.ErrorDetails, 'bad bytes');
   });
 });

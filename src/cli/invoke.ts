@@ -7,15 +7,17 @@ import { CLIENT_OPTIONS, lambdaClient } from './client.js';
 import { CliError } from './output.js';
 
 const HELP = `Usage: stratus invoke <function> [--payload JSON | --payload-file FILE] [--qualifier Q]
-                      [--type RequestResponse|Event|DryRun] [--log] [--json]
+                      [--type RequestResponse|Event|DryRun] [--stream] [--log] [--json]
 
 Prints the function's response. --log also prints the last 4 KB of its log.
+--stream uses InvokeWithResponseStream: a streaming function's response is printed as it is
+written (docs/streaming.md).
 Exits 1 when the function failed (its error is printed as the response, as Lambda returns it).`;
 
 export async function invokeCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...CLIENT_OPTIONS, payload: { type: 'string' }, 'payload-file': { type: 'string' }, qualifier: { type: 'string' }, type: { type: 'string' }, log: { type: 'boolean' } },
+    options: { ...CLIENT_OPTIONS, payload: { type: 'string' }, 'payload-file': { type: 'string' }, qualifier: { type: 'string' }, type: { type: 'string' }, log: { type: 'boolean' }, stream: { type: 'boolean' } },
     allowPositionals: true,
   });
   if (values.help) return (console.log(HELP), 0);
@@ -30,6 +32,10 @@ export async function invokeCommand(args: string[], env: Record<string, string |
     }
   }
   const cfg = loadClientConfig(values, env);
+  if (values.stream) {
+    const { invokeStreaming } = await import('./invoke-stream.js');
+    return invokeStreaming(cfg, { name, qualifier: values.qualifier, type: values.type, log: values.log ?? false, payload });
+  }
   const out = await lambdaClient(cfg).send(
     new InvokeCommand({
       FunctionName: name,

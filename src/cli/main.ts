@@ -21,7 +21,7 @@ Usage:
   stratus top [--once]
   stratus layers publish <name> --code DIR|ZIP [--runtimes ID,…] [--description TEXT]
   stratus layers list | versions <name> | get <name> <version> | delete <name> <version>
-  stratus invoke <name> [--payload JSON] [--qualifier Q] [--type Event] [--log]
+  stratus invoke <name> [--payload JSON] [--qualifier Q] [--type Event|DryRun] [--stream] [--log]
   stratus logs <name> [--follow] [--since 10m] [--filter TEXT]
   stratus urls create <name> [--auth none|iam] [--alias A] [--cors-origin O]...
   stratus urls get|list|delete [<name>]

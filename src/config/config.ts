@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { LIMITS } from '../control/limits.js';
 
 export interface RuntimeCommand {
   /** Which built-in runtime client to launch: a Node or Python bootstrap, or the function's own. */
@@ -34,6 +35,8 @@ export interface Config {
   memoryBudgetMB: number;
   /** Cold starts that may run side by side; more invocations wait for one of them or a warm environment. */
   maxStarting: number;
+  /** The most bytes one streamed response may hold (AWS: 200 MiB). */
+  streamLimitBytes: number;
   /** runtime id (e.g. `nodejs20.x`) → how to run it on this host. */
   runtimes: Readonly<Record<string, RuntimeCommand>>;
   /**
@@ -124,6 +127,10 @@ const OPTIONS = [
     key: 'asyncFunctionConcurrency', flag: 'async-function-concurrency', env: 'STRATUS_ASYNC_FUNCTION_CONCURRENCY',
     help: 'async events of one function running at once (default 8)', parse: int('async-function-concurrency', 1, 10_000),
   },
+  {
+    key: 'streamLimitBytes', flag: 'stream-limit', env: 'STRATUS_STREAM_LIMIT',
+    help: 'bytes one streamed response may hold (default 209715200, AWS\'s 200 MiB)', parse: int('stream-limit', 1, 1_073_741_824),
+  },
 ] satisfies Option<keyof Config>[];
 
 /** The help text for `stratus serve`, generated from the schema so it cannot drift. */
@@ -150,6 +157,7 @@ export function loadConfig(flags: Record<string, string | string[] | undefined>,
     // "Most of the host's RAM": environments rarely use all of their MemorySize, the server and the OS need the rest.
     memoryBudgetMB: Math.floor((totalmem() / 1024 / 1024) * 0.8),
     maxStarting: 4 * availableParallelism(),
+    streamLimitBytes: LIMITS.streamResponseBytes,
     runtimes: {},
     asyncRetryBaseMs: 60_000,
     asyncConcurrency: 32,

@@ -13,6 +13,8 @@ export const LIMITS = {
   asyncPayloadBytes: 1_048_576,
   /** The runtime side of the response limit: 6 MiB + 100 (contract A3). */
   responseBytes: 6_291_556,
+  /** A streamed response (InvokeWithResponseStream, streaming URLs): 200 MiB (contract E). */
+  streamResponseBytes: 209_715_200,
   layers: 5,
   tags: 50,
   logTailBytes: 4096,

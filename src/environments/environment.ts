@@ -12,6 +12,8 @@ import type { Launched, Launcher } from '../sandbox/launcher.js';
 import type { LogSink } from '../telemetry/logs.js';
 import { platformError, type Invocation, type InvocationResult } from './invocation.js';
 import { RuntimeApi } from './runtime-api.js';
+import type { StreamTarget } from './stream-receiver.js';
+import { LIMITS } from '../control/limits.js';
 import { buildEnvironment, runtimeLaunch, type InitType, type RuntimeLaunch } from './runtime-env.js';
 
 export interface EnvironmentDeps {
@@ -19,6 +21,8 @@ export interface EnvironmentDeps {
   launcher: Launcher;
   logs: LogSink;
   region: string;
+  /** Cap on a streamed response (default: AWS's 200 MiB); smaller in tests. */
+  streamLimitBytes?: number;
 }
 
 /** AWS's init phase limit for on-demand environments (contract A9). */
@@ -32,6 +36,11 @@ interface Pending {
   startedAt?: number;
   log: string[];
   timer?: NodeJS.Timeout;
+  contentType?: string;
+  /** The response is being streamed to the invocation's sink. */
+  streamed?: true;
+  /** A streamed response with no sink to go to (plain Invoke): kept, and returned whole. */
+  collected?: Buffer[];
 }
 
 export class Environment {
@@ -160,11 +169,25 @@ export class Environment {
           p.timer = setTimeout(() => this.timedOut(), this.config.timeout * 1000);
           this.line(`START RequestId: ${p.inv.requestId} Version: ${c.version}`);
         },
-        onResponse: (_id, body) => this.answered(body, undefined),
+        onResponse: (_id, body, contentType) => {
+          if (this.pending) this.pending.contentType = contentType;
+          this.answered(body, undefined);
+        },
         onError: (_id, body) => this.answered(body, 'Unhandled'),
         onResponseTooLarge: () =>
           this.answered(
             Buffer.from(JSON.stringify({ errorMessage: `Response payload size exceeded maximum allowed payload size (6291556 bytes).`, errorType: 'Function.ResponseSizeTooLarge' })),
+            'Unhandled',
+          ),
+        onStreamStart: (_id, contentType) => this.streamStarted(contentType),
+        onStreamEnd: (_id, error) => {
+          const p = this.pending;
+          if (error) this.answered(error.body, 'Unhandled');
+          else this.answered(p?.collected ? Buffer.concat(p.collected) : Buffer.alloc(0), undefined);
+        },
+        onStreamTooLarge: (_id, limit) =>
+          this.answered(
+            Buffer.from(JSON.stringify({ errorMessage: `Response payload size exceeded maximum allowed payload size (${limit} bytes).`, errorType: 'Function.ResponseSizeTooLarge' })),
             'Unhandled',
           ),
         onInitError: (body, type) => {
@@ -273,6 +296,29 @@ export class Environment {
     this.fail('Sandbox.Timedout', `RequestId: ${p.inv.requestId} Error: Task timed out after ${secs} seconds`);
   }
 
+  /**
+   * The runtime opened a streaming response: hand its chunks to the invocation's sink as they come
+   * (up to the streaming cap), or, invoked without one, collect them under the buffered limit.
+   */
+  private streamStarted(contentType: string): StreamTarget {
+    const p = this.pending;
+    if (!p) return { limit: 0, write: () => true, onDrain: (cb) => cb() };
+    p.contentType = contentType;
+    const sink = p.inv.sink;
+    if (!sink) {
+      const chunks: Buffer[] = (p.collected = []);
+      return { limit: LIMITS.responseBytes, write: (c) => (chunks.push(c), true), onDrain: (cb) => cb() };
+    }
+    p.streamed = true;
+    sink.start(contentType);
+    // Chunks that arrive after the invocation ended (timed out) go nowhere.
+    return {
+      limit: this.deps.streamLimitBytes ?? LIMITS.streamResponseBytes,
+      write: (c) => (this.pending === p ? sink.write(c) : true),
+      onDrain: (cb) => sink.onDrain(cb),
+    };
+  }
+
   /** The runtime answered: wait one turn so output written before the answer is attributed to it. */
   private answered(body: Buffer, error: string | undefined): void {
     const p = this.pending;
@@ -310,7 +356,10 @@ export class Environment {
     if (fatal) this.stop();
     else this.state = 'idle';
     this.lastUsed = this.deps.clock.now();
-    p.resolve({ body, error: error ? { type: error } : undefined, durationMs, initDurationMs: initMs, maxMemoryUsedMB, log: p.log.join('\n') + '\n' });
+    p.resolve({
+      body, error: error ? { type: error } : undefined, durationMs, initDurationMs: initMs, maxMemoryUsedMB, log: p.log.join('\n') + '\n',
+      contentType: p.contentType, streamed: p.streamed,
+    });
   }
 
   /** Peak memory of the environment: its cgroup's peak in a sandbox, the runtime process's otherwise. */

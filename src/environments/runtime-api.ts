@@ -6,8 +6,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LIMITS } from '../control/limits.js';
 import type { Clock } from '../shared/clock.js';
-import type { Invocation } from './invocation.js';
+import { platformError, type Invocation } from './invocation.js';
 import { loopbackPeerUid } from './peer-uid.js';
+import { receiveStream, type StreamTarget } from './stream-receiver.js';
 
 /** What the environment hears from its runtime. */
 export interface RuntimeEvents {
@@ -22,6 +23,12 @@ export interface RuntimeEvents {
   onInitError(body: Buffer, errorType: string | undefined): void;
   /** A stem cell's runtime has loaded and waits to be given its function. */
   onStemReady?(): void;
+  /** The runtime opened a streaming response (contract A5): where its body goes as it arrives. */
+  onStreamStart(requestId: string, contentType: string): StreamTarget;
+  /** The streamed response ended; `error` is what the trailers reported (or the stream was cut short). */
+  onStreamEnd(requestId: string, error: { type: string; body: Buffer } | undefined): void;
+  /** The streamed body passed the target's limit; the runtime was answered 413. */
+  onStreamTooLarge(requestId: string, limit: number): void;
 }
 
 const PREFIX = '/2018-06-01/runtime/';
@@ -32,7 +39,7 @@ const OK = '{"status":"OK"}';
 export class RuntimeApi {
   private server: Server;
   private parked?: ServerResponse;
-  private current?: Invocation & { timeoutMs: number; answered: boolean };
+  private current?: Invocation & { timeoutMs: number; answered: boolean; streaming?: boolean };
   /** The last invocation answered: a second answer to it is a state error even once the next invocation is queued. */
   private lastAnswered?: string;
   /** Whether `current` has been handed to the runtime (a /next answered with it). */
@@ -156,16 +163,18 @@ export class RuntimeApi {
 
   private answer(req: IncomingMessage, res: ServerResponse, id: string, kind: 'response' | 'error'): void {
     const inv = this.current;
-    if ((inv && inv.requestId === id && inv.answered) || id === this.lastAnswered) {
+    if ((inv && inv.requestId === id && (inv.answered || inv.streaming)) || id === this.lastAnswered) {
       const to = kind === 'response' ? 'InvocationResponse' : 'InvocationErrorResponse';
       return this.reply(res, 403, { errorMessage: `State transition from InvocationResponse to ${to} failed for runtime. Error: the invocation was already answered`, errorType: 'InvalidStateTransition' }, req);
     }
     if (!inv || inv.requestId !== id || !this.deliveredCurrent) {
       return this.reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' }, req);
     }
-    if (kind === 'response' && header(req, 'lambda-runtime-function-response-mode') !== undefined && header(req, 'lambda-runtime-function-response-mode') !== 'streaming') {
+    const mode = kind === 'response' ? header(req, 'lambda-runtime-function-response-mode') : undefined;
+    if (mode !== undefined && mode !== 'streaming') {
       return this.reply(res, 400, { errorMessage: 'Invalid function response mode', errorType: 'InvalidFunctionResponseMode' }, req);
     }
+    if (mode === 'streaming') return this.stream(req, res, inv);
     readAll(req, LIMITS.responseBytes, (body) => {
       if (inv !== this.current || inv.answered) return this.reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
       inv.answered = true;
@@ -178,6 +187,31 @@ export class RuntimeApi {
       this.reply(res, 202, OK);
       if (kind === 'response') this.events.onResponse(id, body, header(req, 'content-type'));
       else this.events.onError(id, body, header(req, 'lambda-runtime-function-error-type'));
+    });
+  }
+
+  /** A streaming /response: chunks go on as they arrive; the answer ends when the body does. */
+  private stream(req: IncomingMessage, res: ServerResponse, inv: NonNullable<RuntimeApi['current']>): void {
+    inv.streaming = true;
+    const id = inv.requestId;
+    const target = this.events.onStreamStart(id, header(req, 'content-type') ?? 'application/octet-stream');
+    receiveStream(req, target, (outcome) => {
+      if (inv !== this.current || inv.answered) return;
+      inv.answered = true;
+      this.lastAnswered = id;
+      this.deliveredCurrent = false;
+      if (outcome.kind === 'too-large') {
+        // Stop the runtime's upload instead of reading up to the rest of a runaway stream.
+        res.shouldKeepAlive = false;
+        res.on('finish', () => req.socket.destroy());
+        this.reply(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${target.limit} bytes).`, errorType: 'RequestEntityTooLarge' });
+        return this.events.onStreamTooLarge(id, target.limit);
+      }
+      if (outcome.kind === 'truncated') {
+        return this.events.onStreamEnd(id, { type: 'Runtime.TruncatedResponse', body: platformError('Runtime.TruncatedResponse', `RequestId: ${id} Error: the response stream ended before its last chunk`) });
+      }
+      this.reply(res, 202, OK);
+      this.events.onStreamEnd(id, outcome.error);
     });
   }
 

@@ -15,6 +15,7 @@ import { buildUrlEvent } from '../urls/event.js';
 import type { UrlConfig } from '../urls/model.js';
 import type { PolicyService } from '../urls/policies.js';
 import { mapUrlResponse, type UrlResponse } from '../urls/response.js';
+import { UrlStream } from '../urls/stream.js';
 import type { UrlService } from '../urls/urls.js';
 import { verifySigV4, type SecretLookup } from './sigv4.js';
 
@@ -57,10 +58,18 @@ export async function serveFunctionUrl(
   deps: FunctionUrlDeps, req: IncomingMessage, res: ServerResponse, target: { urlId: string; path: string }, rawPath: string, rawQuery: string,
 ): Promise<void> {
   const requestId = uuid();
-  let out: UrlResponse;
+  let out: UrlResponse | undefined;
   try {
-    out = await answer(deps, req, target, rawPath, rawQuery, requestId);
+    out = await answer(deps, req, res, target, rawPath, rawQuery, requestId);
+    // Streamed: already answered.
+    if (!out) return;
   } catch (err) {
+    // A streamed answer under way cannot become an error response: cut it.
+    if (res.headersSent) {
+      deps.logError(err);
+      res.destroy();
+      return;
+    }
     if (err instanceof StratusError) {
       out = err.code === 'TooManyRequestsException' ? message(429, 'Rate Exceeded.') : message(err.status, err.message);
     } else {
@@ -75,8 +84,8 @@ export async function serveFunctionUrl(
 }
 
 async function answer(
-  deps: FunctionUrlDeps, req: IncomingMessage, target: { urlId: string; path: string }, rawPath: string, rawQuery: string, requestId: string,
-): Promise<UrlResponse> {
+  deps: FunctionUrlDeps, req: IncomingMessage, res: ServerResponse, target: { urlId: string; path: string }, rawPath: string, rawQuery: string, requestId: string,
+): Promise<UrlResponse | undefined> {
   const config = deps.urls.byId(target.urlId);
   if (!config) {
     req.resume();
@@ -120,14 +129,20 @@ async function answer(
   if (payload.length > LIMITS.syncPayloadBytes)
     return message(413, `Request must be smaller than ${LIMITS.syncPayloadBytes} bytes for the InvokeFunction operation`);
 
+  // RESPONSE_STREAM: a streaming function's answer goes to the client as it is written.
+  const stream = config.invokeMode === 'RESPONSE_STREAM'
+    ? new UrlStream(res, { requestId, head: method === 'HEAD', decorate: (h) => config.cors && decorate(config.cors, origin, h) })
+    : undefined;
   const out = await deps.invoke.invoke({
     functionName: config.functionName,
     qualifier: config.qualifier || undefined,
     type: 'RequestResponse',
     payload,
     requestId,
+    sink: stream && (() => stream.sink()),
   });
   if (out.kind !== 'result') throw new Error(`unexpected invoke outcome ${out.kind}`);
+  if (stream?.finish(out.result)) return undefined;
   return withCors(config, origin, mapUrlResponse(out.result.body, out.result.error !== undefined));
 }
 

@@ -1,5 +1,5 @@
 /** A small method + path-template router for AWS's REST paths (`/2015-03-31/functions/{FunctionName}/code`). */
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 
 export interface ApiRequest {
   method: string;
@@ -20,7 +20,13 @@ export interface ApiResponse {
 
 export type Handler = (req: ApiRequest) => Promise<ApiResponse> | ApiResponse;
 
-export interface Route {
+/**
+ * A handler that writes its response itself, as it is produced (event streams). What it throws
+ * before writing anything becomes an ordinary AWS error response; after that the connection is cut.
+ */
+export type StreamHandler = (req: ApiRequest, res: ServerResponse) => Promise<void>;
+
+interface RouteBase {
   method: string;
   path: string;
   /** The AWS operation name, used in size-limit errors. */
@@ -32,8 +38,10 @@ export interface Route {
    * request signed for another service: "Credential should be scoped to correct service").
    */
   signingName?: (headers: IncomingHttpHeaders) => string | undefined;
-  handler: Handler;
 }
+
+/** An operation answered whole (`handler`), or one that streams its answer (`stream`). */
+export type Route = RouteBase & ({ handler: Handler; stream?: undefined } | { stream: StreamHandler; handler?: undefined });
 
 interface Compiled {
   route: Route;

@@ -65,7 +65,7 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
       if (!auth.ok) throw new StratusError(auth.code, auth.message);
     }
     if (!match) throw new StratusError('UnknownOperationException', `No operation matches ${method} ${rawPath}`);
-    const out = await match.route.handler({
+    const apiReq = {
       method,
       params: match.params,
       query: new URLSearchParams(rawQuery),
@@ -73,11 +73,14 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
       body,
       requestId,
       origin: `http://${req.headers.host ?? 'localhost'}`,
-    });
-    send(res, requestId, out);
+    };
+    if (match.route.stream) return await match.route.stream(apiReq, res);
+    send(res, requestId, await match.route.handler(apiReq));
   } catch (err) {
     if (!(err instanceof StratusError)) deps.logError(err);
-    send(res, requestId, toWireError(err));
+    // A streamed response already under way cannot turn into an error response.
+    if (res.headersSent) res.destroy();
+    else send(res, requestId, toWireError(err));
   }
 }
 

@@ -6,7 +6,7 @@ import { functionStateConflict, StratusError } from '../errors/catalog.js';
 import type { FunctionService } from '../control/functions.js';
 import { LIMITS } from '../control/limits.js';
 import type { EnvironmentPool } from '../environments/pool.js';
-import type { InvocationResult } from '../environments/invocation.js';
+import type { InvocationResult, ResponseSink } from '../environments/invocation.js';
 import type { Clock } from '../shared/clock.js';
 import { hex, uuid } from '../shared/ids.js';
 
@@ -21,6 +21,8 @@ export interface InvokeRequest {
   clientContext?: string;
   /** The request id to run under, when the caller already handed one out (function URLs). */
   requestId?: string;
+  /** For a streamed response (sync only): where it goes, given the version that runs. */
+  sink?: (version: string) => ResponseSink;
 }
 
 export type InvokeOutcome =
@@ -76,6 +78,7 @@ export class InvokeService {
       invokedFunctionArn: invokedArn,
       traceId: traceId(this.deps.clock.now()),
       clientContext: req.type === 'RequestResponse' ? decodeClientContext(req.clientContext) : undefined,
+      sink: req.type === 'RequestResponse' ? req.sink?.(config.version) : undefined,
     };
     return { kind: 'result', requestId, version: config.version, result: await this.deps.pool.run(config, inv) };
   }

@@ -22,7 +22,7 @@ export const FUNCTION_ERROR: UrlResponse = {
 // Framing is ours to decide: a function cannot set these.
 const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const scalar = (v: unknown): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
 /** Map a function's response bytes (and whether it failed) to the HTTP response. */
@@ -39,6 +39,21 @@ export function mapUrlResponse(payload: Buffer, failed: boolean): UrlResponse {
 
   const status = Number(parsed.statusCode);
   if (!Number.isInteger(status) || status < 100 || status > 599) return FUNCTION_ERROR;
+  const headers = responseHeaders(parsed);
+  headers['content-type'] ??= 'application/json';
+  let body: Buffer;
+  const b = parsed.body;
+  if (b === undefined || b === null) body = Buffer.alloc(0);
+  else if (typeof b === 'string') body = parsed.isBase64Encoded === true ? Buffer.from(b, 'base64') : Buffer.from(b, 'utf8');
+  else body = Buffer.from(JSON.stringify(b));
+  return { status, headers, body };
+}
+
+/**
+ * The headers of a structured response (or a streaming response's prelude): `multiValueHeaders`,
+ * then `headers` (which win), then one `Set-Cookie` per cookie; names lower-cased, framing dropped.
+ */
+export function responseHeaders(parsed: Record<string, unknown>): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   const add = (name: string, value: string) => {
     const k = name.toLowerCase();
@@ -58,11 +73,5 @@ export function mapUrlResponse(payload: Buffer, failed: boolean): UrlResponse {
     }
   }
   if (Array.isArray(parsed.cookies)) for (const c of parsed.cookies) if (typeof c === 'string') add('set-cookie', c);
-  headers['content-type'] ??= 'application/json';
-  let body: Buffer;
-  const b = parsed.body;
-  if (b === undefined || b === null) body = Buffer.alloc(0);
-  else if (typeof b === 'string') body = parsed.isBase64Encoded === true ? Buffer.from(b, 'base64') : Buffer.from(b, 'utf8');
-  else body = Buffer.from(JSON.stringify(b));
-  return { status, headers, body };
+  return headers;
 }

@@ -30,7 +30,7 @@ export function invokeRoutes(invoke: InvokeService): Route[] {
         if (out.kind === 'accepted') return { status: 202, headers: id };
         const headers: Record<string, string> = { ...id, 'content-type': 'application/json', 'x-amz-executed-version': out.version };
         if (out.result.error) headers['x-amz-function-error'] = out.result.error.type;
-        if (logType === 'Tail') headers['x-amz-log-result'] = tail(out.result.log);
+        if (logType === 'Tail') headers['x-amz-log-result'] = logTail(out.result.log);
         return { status: 200, headers, body: out.result.body };
       },
     },
@@ -38,7 +38,7 @@ export function invokeRoutes(invoke: InvokeService): Route[] {
 }
 
 /** Base64 of the last 4 KB of the invocation's log (contract A12). */
-function tail(log: string): string {
+export function logTail(log: string): string {
   const bytes = Buffer.from(log, 'utf8');
   return bytes.subarray(Math.max(0, bytes.length - LIMITS.logTailBytes)).toString('base64');
 }
