@@ -40,6 +40,7 @@ import { acquireDataDirLock } from './gateway/lock.js';
 import { Router } from './gateway/router.js';
 import { createGateway } from './gateway/server.js';
 import { systemClock, type Clock } from './shared/clock.js';
+import { removeTree } from './shared/fs.js';
 import { CodeStore } from './store/blobs.js';
 import { LayerTrees } from './store/layer-trees.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -76,6 +77,8 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     const store = openSqliteStore(join(config.dataDir, 'stratus.db'));
     const code = new CodeStore(config.dataDir);
     await code.sweepTemporaries();
+    // Stem cells' directories left by a server that did not stop cleanly.
+    await removeTree(join(config.dataDir, 'cells'));
     await collectGarbage(store, code);
     const trees = new LayerTrees(config.dataDir, code.codeDir);
     await trees.prune(store.layerCombinations());
@@ -101,6 +104,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       limiter,
       memoryBudgetMB: config.memoryBudgetMB,
       maxStarting: config.maxStarting,
+      stemCells: config.stemCells === 'on' ? { dir: join(config.dataDir, 'cells'), max: 4, quietMs: 5 * 60_000, logError } : undefined,
       onProvisionedLost: (group) => provisioned?.lost(group),
       clock,
       launcher,

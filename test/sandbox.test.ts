@@ -27,12 +27,16 @@ async function canaryServes(): Promise<void> {
   assert.deepEqual(r.json, { ok: true, e: { n: 1 } });
 }
 
-/** Processes running as any sandbox uid. */
-function sandboxProcesses(): string[] {
+/**
+ * Processes running as any sandbox uid; with `cgroup`, only those in that server's cgroups (other
+ * servers, e.g. other test files running at the same time, have sandboxes of their own).
+ */
+function sandboxProcesses(cgroup?: string): string[] {
   const out: string[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      if (cgroup && !readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(cgroup)) continue;
       if (uid >= UID_BASE && uid < UID_BASE + UID_COUNT) out.push(`${pid} (uid ${uid}): ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
     } catch {
       /* exited meanwhile */
@@ -185,11 +189,13 @@ describe('processes', () => {
 describe('the host afterwards', () => {
   after(() => undefined);
   it('has no sandbox processes, cgroups or temp dirs left once the server stops', async () => {
-    await s.platform.close();
-    for (let i = 0; i < 100 && sandboxProcesses().length; i++) await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(sandboxProcesses(), []);
-    // This server's cgroup parent (one per data dir) is gone, and with it every environment's.
+    // This server's cgroup parent (one per data dir): every environment's cgroup is inside it.
     const name = `stratus-${createHash('sha256').update(join(s.dataDir, 'sandbox')).digest('hex').slice(0, 12)}`;
+    assert.ok(sandboxProcesses(name).length > 0, 'the server has sandboxed processes while it runs');
+    await s.platform.close();
+    for (let i = 0; i < 100 && sandboxProcesses(name).length; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(sandboxProcesses(name), []);
+    // The cgroup parent is gone, and with it every environment's.
     const mine = readFileSync('/proc/self/cgroup', 'utf8').match(/memory:(\S+)/)?.[1] ?? '/';
     for (const dir of [join('/sys/fs/cgroup/memory', mine, name), join('/sys/fs/cgroup/cpu', name), join('/sys/fs/cgroup/pids', name), join('/sys/fs/cgroup', mine, name)]) {
       assert.equal(existsSync(dir), false, `${dir} is left behind`);

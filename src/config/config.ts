@@ -35,6 +35,8 @@ export interface Config {
   memoryBudgetMB: number;
   /** Cold starts that may run side by side; more invocations wait for one of them or a warm environment. */
   maxStarting: number;
+  /** Pre-started runtimes that cold starts specialise instead of spawning (docs/stem-cells.md). */
+  stemCells: 'on' | 'off';
   /** The most bytes one streamed response may hold (AWS: 200 MiB). */
   streamLimitBytes: number;
   /** runtime id (e.g. `nodejs20.x`) → how to run it on this host. */
@@ -115,6 +117,13 @@ const OPTIONS = [
     help: 'environments that may start at once (default 4 per core)', parse: int('max-starting', 1, 10_000),
   },
   {
+    key: 'stemCells', flag: 'stem-cells', env: 'STRATUS_STEM_CELLS', help: 'on (default): cold starts take a pre-started runtime; off: always spawn',
+    parse: (s: string) => {
+      if (s !== 'on' && s !== 'off') throw new ConfigError(`stem-cells must be 'on' or 'off', got '${s}'`);
+      return s;
+    },
+  },
+  {
     key: 'asyncRetryBaseMs', flag: 'async-retry-base', env: 'STRATUS_ASYNC_RETRY_BASE',
     help: 'async retry backoff unit in ms (default 60000: retries after 1 and 2 min, as on AWS)',
     parse: int('async-retry-base', 1, 3_600_000),
@@ -157,6 +166,7 @@ export function loadConfig(flags: Record<string, string | string[] | undefined>,
     // "Most of the host's RAM": environments rarely use all of their MemorySize, the server and the OS need the rest.
     memoryBudgetMB: Math.floor((totalmem() / 1024 / 1024) * 0.8),
     maxStarting: 4 * availableParallelism(),
+    stemCells: 'on',
     streamLimitBytes: LIMITS.streamResponseBytes,
     runtimes: {},
     asyncRetryBaseMs: 60_000,

@@ -4,9 +4,11 @@
  * exactly as AWS reports them (contract A6), and a failed environment is never reused.
  */
 import type { ChildProcess } from 'node:child_process';
+import { dirname } from 'node:path';
 import type { RuntimeCommand } from '../config/config.js';
 import type { FunctionConfig } from '../control/model.js';
 import type { Clock } from '../shared/clock.js';
+import { linkTree, removeTree } from '../shared/fs.js';
 import { hex } from '../shared/ids.js';
 import type { Launched, Launcher } from '../sandbox/launcher.js';
 import type { LogSink } from '../telemetry/logs.js';
@@ -28,7 +30,8 @@ export interface EnvironmentDeps {
 /** AWS's init phase limit for on-demand environments (contract A9). */
 const INIT_LIMIT_MS = 10_000;
 
-type State = 'new' | 'initializing' | 'idle' | 'busy' | 'stopped';
+/** `stem`: a stem cell, started and loaded, waiting to be given a function (stem-cells.ts). */
+type State = 'new' | 'initializing' | 'stem' | 'idle' | 'busy' | 'stopped';
 
 interface Pending {
   inv: Invocation;
@@ -46,7 +49,7 @@ interface Pending {
 export class Environment {
   state: State = 'new';
   readonly id = hex(16);
-  readonly logStream: string;
+  logStream: string;
   lastUsed = 0;
   private proc?: ChildProcess;
   private launched?: Launched;
@@ -68,21 +71,78 @@ export class Environment {
   private initSettled!: () => void;
   /** Settles when init is over: the runtime asked for its first event, or the environment stopped. */
   readonly initialized = new Promise<void>((resolve) => (this.initSettled = resolve));
+  /** A stem cell waiting for its runtime to load (startStem). */
+  private stemming?: { resolve: () => void; reject: (err: Error) => void };
+  /** The Runtime API address and launch details, kept for a stem cell's specialisation. */
+  private apiAddress = '';
+  /** A stem cell logs nothing of its own until it has a function (and a log group). */
+  private specialised = false;
+  private launchInfo?: RuntimeLaunch;
 
   constructor(
-    readonly config: FunctionConfig,
+    /** The function version it runs; a stem cell takes on its function's when specialised. */
+    public config: FunctionConfig,
+    /** Host path of the code; a stem cell's is an empty directory of its own that receives it. */
     readonly codeDir: string,
     private readonly runtime: RuntimeCommand,
     private readonly deps: EnvironmentDeps,
     onStopped: (env: Environment) => void,
-    readonly initType: InitType = 'on-demand',
+    public initType: InitType = 'on-demand',
     /** Host path of the merged layers (store/layer-trees.ts), when the function has any. */
     readonly optDir?: string,
+    /** Start as a stem cell: the runtime loads, then waits to be given a function. */
+    private readonly stem = false,
   ) {
-    const d = new Date(deps.clock.now());
-    const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`;
-    this.logStream = `${day}/[${config.version}]${this.id}`;
+    this.logStream = this.streamName();
     this.onStopped = onStopped;
+  }
+
+  private streamName(): string {
+    const d = new Date(this.deps.clock.now());
+    const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`;
+    return `${day}/[${this.config.version}]${this.id}`;
+  }
+
+  /** Start a stem cell: resolves once its runtime has loaded and waits for a function. */
+  startStem(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.stemming = { resolve, reject };
+      this.start();
+    });
+  }
+
+  /**
+   * Make this stem cell the function's environment: its code appears at /var/task (hard links
+   * into the cell's own directory), its memory limit is set, and its runtime receives exactly the
+   * environment a fresh start would have had, then imports the handler. Init Duration counts from
+   * here. The cell belongs to this function from now on.
+   */
+  specialise(config: FunctionConfig, hostCodeDir: string, initType: InitType): void {
+    if (this.state !== 'stem' || !this.launchInfo || !this.launched) throw new Error('not a ready stem cell');
+    linkTree(hostCodeDir, this.codeDir);
+    this.config = config;
+    this.initType = initType;
+    this.logStream = this.streamName();
+    this.specialised = true;
+    this.orphanLines = [];
+    if (this.deps.launcher.name === 'none') this.line('WARNING: this environment is not sandboxed (the server runs with --sandbox none)');
+    this.launched.setMemory?.(config.memorySize);
+    const paths = this.deps.launcher.paths(this.codeDir, this.launchInfo.hostRuntimeDir ?? '', this.optDir);
+    const vars = {
+      ...buildEnvironment(config, this.runtime, {
+        region: this.deps.region,
+        runtimeApi: this.apiAddress,
+        logStream: this.logStream,
+        taskRoot: paths.taskRoot,
+        runtimeDir: this.launchInfo.runtimeDir,
+        initType,
+        opt: paths.opt,
+      }),
+      ...this.launched.env,
+    };
+    this.state = 'initializing';
+    this.initStartedAt = this.deps.clock.monotonic();
+    this.api!.specialise(vars);
   }
 
   /** Run one invocation; cold-starts the environment when it is new. Never rejects. */
@@ -91,9 +151,10 @@ export class Environment {
       const p: Pending = { inv, resolve, log: [] };
       this.pending = p;
       this.lastUsed = this.deps.clock.now();
-      const cold = this.state === 'new';
-      if (cold) this.start();
-      else this.state = 'busy';
+      // A just-specialised stem cell is still initialising: this is its cold start too.
+      const cold = this.state === 'new' || this.state === 'initializing';
+      if (this.state === 'new') this.start();
+      else if (!cold) this.state = 'busy';
       if (this.pending !== p) return; // start() failed and already answered
       const timeoutMs = this.config.timeout * 1000;
       // Init has its own 10 s budget before the invocation's timeout starts (contract A9).
@@ -124,6 +185,11 @@ export class Environment {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     this.initSettled();
+    if (this.stemming) {
+      this.stemming.reject(new Error(this.initFailure ?? 'the stem cell stopped before it was ready'));
+      this.stemming = undefined;
+    }
+    if (this.stem) void removeTree(dirname(this.codeDir)).catch(() => undefined);
     if (this.warming) {
       clearTimeout(this.warming.timer);
       this.warming.reject(new Error(this.initFailure ?? 'the runtime exited during init'));
@@ -195,6 +261,13 @@ export class Environment {
           this.line(`INIT_REPORT Init Duration: ${ms(this.deps.clock.monotonic() - this.initStartedAt)} ms\tPhase: init\tStatus: error\tError Type: ${type ?? 'Runtime.Unknown'}`);
           this.finish(body, 'Unhandled', true);
         },
+        onStemReady: this.stem
+          ? () => {
+              this.state = 'stem';
+              this.stemming?.resolve();
+              this.stemming = undefined;
+            }
+          : undefined,
       },
       {},
       this.deps.clock,
@@ -219,6 +292,8 @@ export class Environment {
       return;
     }
     const paths = this.deps.launcher.paths(this.codeDir, launch.hostRuntimeDir ?? '', this.optDir);
+    this.apiAddress = runtimeApi;
+    this.launchInfo = launch;
     const env = buildEnvironment(this.config, this.runtime, {
       region: this.deps.region,
       runtimeApi,
@@ -228,6 +303,7 @@ export class Environment {
       initType: this.initType,
       opt: paths.opt,
     });
+    if (this.stem) env.STRATUS_STEM_CELL = '1';
     let launched: Launched;
     try {
       launched = this.deps.launcher.launch({
@@ -386,6 +462,7 @@ export class Environment {
 
   /** Record one log line in the stream and in the current invocation's tail. */
   private line(message: string, p: Pending | undefined = this.pending): void {
+    if (this.stem && !this.specialised) return;
     this.deps.logs.append(this.config.logging.logGroup, this.logStream, this.deps.clock.now(), message);
     if (p) {
       if (this.orphanLines.length) p.log.push(...this.orphanLines.splice(0));

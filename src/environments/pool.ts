@@ -15,7 +15,11 @@ import type { FunctionConfig } from '../control/model.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { throttled } from '../errors/catalog.js';
 import type { ConcurrencyLimiter } from '../invoke/limiter.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { hex } from '../shared/ids.js';
 import { Environment, type EnvironmentDeps } from './environment.js';
+import { stemCellFits, StemCells } from './stem-cells.js';
 import type { Invocation, InvocationResult } from './invocation.js';
 
 export interface PoolDeps extends EnvironmentDeps {
@@ -29,6 +33,8 @@ export interface PoolDeps extends EnvironmentDeps {
   maxStarting: number;
   /** A provisioned environment stopped (crashed, evicted by a change): its group may need a new one. */
   onProvisionedLost?: (group: string) => void;
+  /** Pre-started runtimes for cold starts (stem-cells.ts); absent = every cold start spawns. */
+  stemCells?: { dir: string; max: number; quietMs: number; logError: (err: unknown) => void };
   /** The host directory holding a function's layers merged in order (built once per combination). */
   optDir?: (shas: readonly string[]) => Promise<string | undefined>;
 }
@@ -52,7 +58,20 @@ export class EnvironmentPool {
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
+  private readonly stems?: StemCells;
+
   constructor(private readonly deps: PoolDeps) {
+    const cells = deps.stemCells;
+    if (cells) {
+      this.stems = new StemCells({
+        clock: deps.clock, max: cells.max, quietMs: cells.quietMs, logError: cells.logError,
+        make: (runtimeId) => {
+          const dir = join(cells.dir, hex(8), 'task');
+          mkdirSync(dir, { recursive: true });
+          return new Environment(stemConfig(runtimeId), dir, deps.runtimes[runtimeId]!, deps, (e) => this.forget(e), 'on-demand', undefined, true);
+        },
+      });
+    }
     // One sweep timer for all environments, instead of a timer per idle environment.
     this.reaper = setInterval(() => this.reap(), Math.min(deps.idleTimeoutMs, 1000)).unref();
   }
@@ -191,6 +210,7 @@ export class EnvironmentPool {
 
   close(): void {
     this.closed = true;
+    this.stems?.close();
     clearInterval(this.reaper);
     for (const e of [...this.live]) e.stop();
     this.idle.clear();
@@ -209,6 +229,19 @@ export class EnvironmentPool {
     this.makeRoom(config.memorySize);
     // The invoke path checked that this server can run the runtime.
     const runtime = this.deps.runtimes[config.runtime]!;
+    const cell = initType === 'on-demand' && !optDir && stemCellFits(config, runtime.kind) ? this.stems?.take(config.runtime) : undefined;
+    if (cell) {
+      try {
+        cell.specialise(config, this.deps.codeDir(config.codeSha256), initType);
+        this.live.add(cell);
+        this.liveMemoryMB += config.memorySize;
+        return cell;
+      } catch (err) {
+        // A cell that cannot take this function is dropped; the cold start spawns as usual.
+        cell.stop();
+        this.deps.stemCells?.logError(err);
+      }
+    }
     const env = new Environment(config, this.deps.codeDir(config.codeSha256), runtime, this.deps, (e) => this.forget(e), initType, optDir);
     this.live.add(env);
     this.liveMemoryMB += config.memorySize;
@@ -263,4 +296,14 @@ export class EnvironmentPool {
     const cutoff = this.deps.clock.now() - this.deps.idleTimeoutMs;
     for (const list of this.idle.values()) for (const e of [...list]) if (e.lastUsed <= cutoff) e.stop();
   }
+}
+
+/** What a stem cell is started as, before it knows its function. */
+function stemConfig(runtimeId: string): FunctionConfig {
+  return {
+    name: 'stratus-stem-cell', version: '$LATEST', runtime: runtimeId, handler: '', role: '', description: '',
+    timeout: 900, memorySize: 1024, ephemeralStorage: 512, architectures: ['x86_64'], tracingMode: 'PassThrough',
+    layers: [], logging: { logFormat: 'Text', logGroup: '/aws/lambda/stratus-stem-cell' }, codeSha256: '', codeSize: 0,
+    revisionId: 'stem', lastModified: 0, state: 'Active', passthrough: {},
+  };
 }

@@ -245,6 +245,7 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
             return false;
           }
         },
+        setMemory: (memoryMB) => cgroup.configure({ memoryMB }),
         initDone: () => {
           try {
             cgroup.limitCpu();

@@ -116,11 +116,16 @@ function v1(prefix: string): CgroupManager {
           for (const c of controllers) await writeFile(join(dirs[c], 'cgroup.procs'), String(pid));
         },
         configure: (limits) => {
+          // A new cgroup has no limit: its first configure lowers it.
+          const raising = memoryMB > 0 && limits.memoryMB > memoryMB;
           memoryMB = limits.memoryMB;
           const bytes = memoryMB * 1024 * 1024;
+          // No swapping past the limit: the function gets exactly MemorySize. The kernel keeps
+          // memsw ≥ the memory limit at every step, so memsw moves first when the limit rises
+          // (a stem cell taking on a bigger function) and second when it falls.
+          if (hasSwapLimit && raising) write(join(dirs.memory, 'memory.memsw.limit_in_bytes'), bytes);
           write(join(dirs.memory, 'memory.limit_in_bytes'), bytes);
-          // No swapping past the limit: the function gets exactly MemorySize.
-          if (hasSwapLimit) write(join(dirs.memory, 'memory.memsw.limit_in_bytes'), bytes);
+          if (hasSwapLimit && !raising) write(join(dirs.memory, 'memory.memsw.limit_in_bytes'), bytes);
           // The peak counts from here, not from whatever waited in the cgroup before.
           write(join(dirs.memory, 'memory.max_usage_in_bytes'), 0);
         },

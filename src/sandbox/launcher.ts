@@ -39,6 +39,10 @@ export interface Launched {
   decodeExit(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: NodeJS.Signals | null };
   /** Init is over (the runtime asked for its first event): apply the steady-state CPU share. */
   initDone(): void;
+  /** Change the memory limit after launch (a stem cell taking on its function's MemorySize). */
+  setMemory?(memoryMB: number): void;
+  /** Variables the launcher added to the environment (kept when a stem cell's is replaced). */
+  env?: Record<string, string>;
   /** Kill everything the environment started and release what the launcher made for it. */
   destroy(): void;
 }

@@ -39,6 +39,7 @@ export const noneLauncher: Launcher = {
         }
       },
       oomKilled: () => false,
+      env: { TMPDIR: tmp },
       initDone: () => undefined,
       decodeExit: (code, signal) => ({ code, signal }),
       destroy: () => {

@@ -1,4 +1,5 @@
 /** File-system helpers shared by the code store, the unpacker and the launchers. */
+import { copyFileSync, linkSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { chmod, lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -20,5 +21,27 @@ async function makeDirsWritable(dir: string): Promise<void> {
   await chmod(dir, 0o700);
   for (const ent of await readdir(dir, { withFileTypes: true })) {
     if (ent.isDirectory()) await makeDirsWritable(join(dir, ent.name));
+  }
+}
+
+/**
+ * Make `dst` (an existing directory) hold the tree of `src` by hard links: the same files, no
+ * copies (a stem cell receiving its function's code). Copies only where a link is refused.
+ */
+export function linkTree(src: string, dst: string): void {
+  for (const ent of readdirSync(src, { withFileTypes: true })) {
+    const from = join(src, ent.name);
+    const to = join(dst, ent.name);
+    if (ent.isDirectory()) {
+      mkdirSync(to);
+      linkTree(from, to);
+    } else if (ent.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+    else {
+      try {
+        linkSync(from, to);
+      } catch {
+        copyFileSync(from, to);
+      }
+    }
   }
 }
