@@ -260,7 +260,8 @@ const call = (method, path, headers = {}, body) => new Promise((resolve, reject)
           'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify({ errorType: 'CustomError', errorMessage: 'late failure' })).toString('base64'),
         });
         req.end();
-      }, 100);
+        // Long enough for the stream's own connection to be accepted first, even on a loaded machine.
+      }, 1000);
     });
   }
 })();
