@@ -106,6 +106,8 @@ export class RuntimeApi {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '';
+    // A stem cell's warm-up round trip, answered at once.
+    if (url === `${SPECIALISE}?warm` && req.method === 'POST' && this.events.onStemReady) return this.reply(res, 200, OK, req);
     if (url === SPECIALISE && req.method === 'GET' && this.events.onStemReady) {
       if (this.stemEnv) return this.reply(res, 200, { env: this.stemEnv });
       this.stemWaiting = res;

@@ -20,7 +20,8 @@ const noGlobal = () => process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA;
 void (async () => {
   // A stem cell has loaded all of the above before knowing its function; it now waits to be
   // given one, and takes on that function's environment as if it had been started with it.
-  if (process.env.STRATUS_STEM_CELL === '1') await becomeFunction(process.env.AWS_LAMBDA_RUNTIME_API ?? '');
+  const stemClient = process.env.STRATUS_STEM_CELL === '1' ? new RuntimeApiClient(process.env.AWS_LAMBDA_RUNTIME_API ?? '') : undefined;
+  if (stemClient) await becomeFunction(stemClient);
 
   // The one place the runtime reads its configuration: everything below is passed down.
   const env = process.env;
@@ -35,7 +36,8 @@ void (async () => {
     process.exit(1);
   }
 
-  const runtime = new Runtime(new RuntimeApiClient(runtimeApi), {
+  // A stem cell keeps the client it waited with: its socket and code paths are warm.
+  const runtime = new Runtime(stemClient ?? new RuntimeApiClient(runtimeApi), {
     functionName: env.AWS_LAMBDA_FUNCTION_NAME,
     functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
     memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
@@ -75,8 +77,8 @@ void (async () => {
 })();
 
 /** Replace this process's environment with the function's, and look for modules where it says. */
-async function becomeFunction(runtimeApi: string): Promise<void> {
-  const vars = await new RuntimeApiClient(runtimeApi).specialise();
+async function becomeFunction(client: RuntimeApiClient): Promise<void> {
+  const vars = await client.specialise();
   for (const key of Object.keys(process.env)) delete process.env[key];
   Object.assign(process.env, vars);
   // NODE_PATH is read once at start-up; read it again now that it names the function's layers.
