@@ -51,17 +51,28 @@ const say = (s: string) => console.log(`[${elapsed().padStart(3)} s] ${s}`);
 const fmt = (x: LoadResult) => `${x.rps.toFixed(0)} req/s, p50 ${x.p50.toFixed(2)} ms, p99 ${x.p99.toFixed(2)} ms`;
 
 /** One point: warm-up then the measurement, both with wrk. */
-async function point(url: string, headers: () => Promise<Record<string, string>>, c: number): Promise<LoadResult> {
+async function point(url: string, headers: () => Promise<Record<string, string>>, c: number, settle?: () => Promise<void>): Promise<LoadResult> {
   wrk(url, BODY, await headers(), c, WARMUP); // at c=10 this also starts the environments
+  // wrk drops its connections at the end of the warm-up; what they started must finish first.
+  await settle?.();
   const { rps, p50, p99 } = wrk(url, BODY, await headers(), c, SECONDS);
   console.log(`    c=${c}: ${fmt({ rps, p50, p99 })}`);
   return { rps, p50, p99 };
 }
 
-async function load(entry: WarmEntry, url: string, headers: () => Promise<Record<string, string>>): Promise<WarmEntry> {
+async function load(entry: WarmEntry, url: string, headers: () => Promise<Record<string, string>>, settle?: () => Promise<void>): Promise<WarmEntry> {
   say(entry.label);
-  return { ...entry, c1: await point(url, headers, 1), c10: await point(url, headers, 10) };
+  return { ...entry, c1: await point(url, headers, 1, settle), c10: await point(url, headers, 10, settle) };
 }
+
+/** Wait (at most 10 s) until no invocation of the function is running or starting. */
+const settled = (s: Stratus, name: string) => async () => {
+  for (let i = 0; i < 200; i++) {
+    const m = await s.get<{ Versions: { inFlight: number }[]; Environments: { busy: number; starting: number }[] }>('/_stratus/metrics', { FunctionName: name });
+    if (!m || (m.Versions.every((v) => v.inFlight === 0) && m.Environments.every((e) => e.busy === 0 && e.starting === 0))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
 
 const jsonHeaders = async () => ({ 'content-type': 'application/json' });
 
@@ -113,7 +124,7 @@ async function main(): Promise<void> {
     quick: QUICK,
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavgStart: loadavg() },
     method: {
-      warm: `wrk 4.x, one thread, in its own process on the same cores; ${WARMUP} s warm-up then ${SECONDS} s at c=1 and at c=10; POST ${BODY}. Every target runs the same handler (bench/floors/handler.mjs). Stratus: the function has ${WARM_MEMORY} MB (one full vCPU in its sandbox, as on Lambda; the floors run on a full core too); Invoke API requests SigV4-signed (one signature replayed); function URL with AuthType NONE and the public permission, path form (/_stratus/url/<id>/)`,
+      warm: `wrk 4.x, one thread, in its own process on the same cores; ${WARMUP} s warm-up then ${SECONDS} s at c=1 and at c=10; POST ${BODY}. Every target runs the same handler (bench/floors/handler.mjs). Stratus: the function has ${WARM_MEMORY} MB (one full vCPU in its sandbox, as on Lambda; the floors run on a full core too); Invoke API requests SigV4-signed (one signature replayed); function URL with AuthType NONE and the public permission, path form (/_stratus/url/<id>/). The Stratus servers for warm invokes run with --memory-budget = 4× RAM (a hello world uses ~40 MB of its ${WARM_MEMORY} MB; with the default budget only ~10 such environments fit); between warm-up and measurement the bench waits until nothing is running`,
       peer: `serverless-offline 13 on serverless 3, installed on demand into bench/peers/, ${QUICK ? 'one fresh process per mode and API (quick mode)' : 'a fresh process for every point (its RSS and latency grow with each request)'}; Invoke API at :lambdaPort/2015-03-31/functions/bench-dev-hello/invocations, HTTP event = an httpApi POST /hello; default mode (worker threads) and --useInProcess`,
       cold: `${COLD} new functions per runtime, one after another; the timer runs from the function being Active (one GetFunction after CreateFunction's answer) to the first Invoke's answer; Init Duration from REPORT (LogType Tail)`,
     },
@@ -152,17 +163,21 @@ async function main(): Promise<void> {
 
   // Stratus with bubblewrap on the spawn path: warm Invoke API and URL, cold starts, async.
   const spawnArgs = stemCells ? ['--stem-cells', 'off'] : [];
+  // MemorySize is a cap, not what a hello world uses (~40 MB): with the default budget (80% of
+  // RAM) only ~10 environments of ${WARM_MEMORY} MB fit, and an environment still finishing the
+  // warm-up's last request makes the 11th a throttle. The warm servers overcommit instead.
+  const warmArgs = ['--memory-budget', String(Math.round((totalmem() / 2 ** 20) * 4)), ...spawnArgs];
   if (want('invoke') || want('url') || want('cold') || want('async')) {
     const res = await guarded('Stratus (bubblewrap)', notes, async () => {
-      const s = await startStratus(ROOT, spawnArgs);
+      const s = await startStratus(ROOT, warmArgs);
       try {
         if (want('invoke') || want('url') || want('async')) {
           await helloOn(s);
           await s.sign('/', ''); // warm the signer
         }
-        if (want('invoke')) r.warm.stratusInvoke = await load({ label: 'Stratus Invoke API (SigV4, bubblewrap)' }, `${s.url}/2015-03-31/functions/bench-hello/invocations`, invokeHeaders(s, 'bench-hello'));
+        if (want('invoke')) r.warm.stratusInvoke = await load({ label: 'Stratus Invoke API (SigV4, bubblewrap)' }, `${s.url}/2015-03-31/functions/bench-hello/invocations`, invokeHeaders(s, 'bench-hello'), settled(s, 'bench-hello'));
         if (want('url')) {
-          const e = await guarded('Stratus function URL', notes, async () => load({ label: 'Stratus function URL (public, bubblewrap)' }, await s.publicUrl('bench-hello'), jsonHeaders));
+          const e = await guarded('Stratus function URL', notes, async () => load({ label: 'Stratus function URL (public, bubblewrap)' }, await s.publicUrl('bench-hello'), jsonHeaders, settled(s, 'bench-hello')));
           r.warm.stratusUrl = 'skipped' in e ? { label: 'Stratus function URL (public, bubblewrap)', skipped: e.skipped } : e;
         }
         if (want('cold')) {
@@ -188,10 +203,10 @@ async function main(): Promise<void> {
   // Stratus without a sandbox: what isolation costs.
   if (want('none')) {
     const res = await guarded('Stratus (--sandbox none)', notes, async () => {
-      const s = await startStratus(ROOT, ['--sandbox', 'none', ...spawnArgs]);
+      const s = await startStratus(ROOT, ['--sandbox', 'none', ...warmArgs]);
       try {
         await helloOn(s);
-        r.warm.stratusInvokeNone = await load({ label: 'Stratus Invoke API (SigV4, --sandbox none)' }, `${s.url}/2015-03-31/functions/bench-hello/invocations`, invokeHeaders(s, 'bench-hello'));
+        r.warm.stratusInvokeNone = await load({ label: 'Stratus Invoke API (SigV4, --sandbox none)' }, `${s.url}/2015-03-31/functions/bench-hello/invocations`, invokeHeaders(s, 'bench-hello'), settled(s, 'bench-hello'));
         if (want('cold')) {
           say('Stratus cold starts, spawn path (--sandbox none)');
           r.cold.spawnNone = { label: 'spawn path, --sandbox none', ...(await measureCold(s, PYTHON, COLD, 'cold')) };
