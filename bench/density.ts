@@ -170,7 +170,8 @@ export async function measureDensity(root: string, o: DensityOptions): Promise<D
         'one bubblewrap server with --memory-budget and --concurrency-limit raised out of the way, default --max-starting; ' +
         'memory of an environment = its process tree under the server (VmRSS and Pss from /proc/<pid>/status and smaps_rollup, summed) ' +
         'and its memory cgroup (v1 memory.usage_in_bytes or v2 memory.current, page cache included; "anon" = memory.stat rss/anon); ' +
-        'environments counted as busy by GET /_stratus/metrics, polled every 20-50 ms',
+        'RSS counts the shared pages of node and its libraries once per process, the cgroup charges them once to whoever touched them first, so the cgroup and PSS figures are what one more environment costs; ' +
+        'environments counted as busy by GET /_stratus/metrics, polled every 20-50 ms; every invocation sleeps in its handler so it keeps its environment',
       idle,
       burst,
       ramp,

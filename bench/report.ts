@@ -116,6 +116,11 @@ ${r.machine.loadavgStart.map((x) => x.toFixed(1)).join(' / ')} at the start${r.m
 (1 / 5 / 15 min). The load generator shares the cores with what it measures, and these machines
 are shared: figures vary ±15% or more run to run, so compare only within one run, as ratios.
 
+How to run: \`npm run bench\` (this file and bench/results/<date>.json); \`npm run bench -- --quick\`
+(1 s points, a harness check, written to the temp dir); \`npm run bench -- --only floors,peer\`
+(sections: floors, peer, invoke, url, none, cold, prewarmed, async, density). BENCH_SECONDS,
+BENCH_WARMUP and BENCH_COLD override the point length, warm-up and cold-start count.
+
 ## Method
 
 ${Object.entries(r.method).map(([k, v]) => `- **${k}**: ${v}`).join('\n')}

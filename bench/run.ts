@@ -44,6 +44,11 @@ const BODY = '{"name":"bench"}';
 const WARM_MEMORY = 1769;
 // The python3.x id this host runs (the system interpreter's version).
 const PYTHON = Object.keys(loadConfig({}, {}).runtimes).find((r) => r.startsWith('python')) as Runtime;
+/**
+ * The serve flag that switches the pre-warmed path (stem cells) on and off, once it exists. The
+ * spawn-path servers pass `off`, a second server passes `on`: both paths in one run.
+ */
+const PREWARM_FLAG = 'stem-cells';
 const T0 = performance.now();
 const elapsed = () => ((performance.now() - T0) / 1000).toFixed(0);
 const say = (s: string) => console.log(`[${elapsed().padStart(3)} s] ${s}`);
@@ -116,7 +121,7 @@ const invokeHeaders = (s: Stratus, name: string) => () => s.sign(`/2015-03-31/fu
 async function main(): Promise<void> {
   requireWrk();
   const flags = serveFlags(ROOT);
-  const stemCells = flags.has('stem-cells');
+  const stemCells = flags.has(PREWARM_FLAG);
   const notes: string[] = [];
   const r: Results = {
     schema: 2,
@@ -162,7 +167,7 @@ async function main(): Promise<void> {
   }
 
   // Stratus with bubblewrap on the spawn path: warm Invoke API and URL, cold starts, async.
-  const spawnArgs = stemCells ? ['--stem-cells', 'off'] : [];
+  const spawnArgs = stemCells ? [`--${PREWARM_FLAG}`, 'off'] : [];
   // MemorySize is a cap, not what a hello world uses (~40 MB): with the default budget (80% of
   // RAM) only ~10 environments of ${WARM_MEMORY} MB fit, and an environment still finishing the
   // warm-up's last request makes the 11th a throttle. The warm servers overcommit instead.
@@ -226,7 +231,7 @@ async function main(): Promise<void> {
       notes.push('cold start, pre-warmed path: not on main yet (this bench measures it as soon as `stratus serve --stem-cells on|off` exists)');
     } else {
       const res = await guarded('cold start, pre-warmed path', notes, async () => {
-        const s = await startStratus(ROOT, ['--stem-cells', 'on']);
+        const s = await startStratus(ROOT, [`--${PREWARM_FLAG}`, 'on']);
         try {
           // Give the pool its first pre-warmed runtimes before the first function is created.
           await new Promise((res) => setTimeout(res, 1000));
