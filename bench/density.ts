@@ -8,7 +8,7 @@
  * Every invocation sleeps in the handler so it keeps its environment busy; the server is stopped
  * at the end, which ends them.
  */
-import { environmentsMemory, memInfo, percentile, sleep, type EnvMemory } from './lib.js';
+import { environmentsMemory, memInfo, percentile, sleep, taskCount, type EnvMemory } from './lib.js';
 import { startStratus, type Stratus } from './stratus.js';
 
 const SLEEPER = 'export const handler = async (e) => { if (e.ms) await new Promise((r) => setTimeout(r, e.ms)); return "ok"; };';
@@ -35,7 +35,7 @@ export interface DensityResult {
     held: number;
     stoppedBy: string;
     seconds: number;
-    steps: { envs: number; seconds: number; availableMB: number }[];
+    steps: { envs: number; seconds: number; availableMB: number; tasks: number }[];
     busyPerEnv: { rssMB: number; pssMB: number; cgroupUsageMB?: number };
     availableStartMB: number;
     availableEndMB: number;
@@ -131,7 +131,7 @@ export async function measureDensity(root: string, o: DensityOptions): Promise<D
     const { totalMB } = memInfo();
     const availableStartMB = memInfo().availableMB;
     const r0 = performance.now();
-    const steps: DensityResult['ramp']['steps'] = [{ envs: reached, seconds: 0, availableMB: Math.round(availableStartMB) }];
+    const steps: DensityResult['ramp']['steps'] = [{ envs: reached, seconds: 0, availableMB: Math.round(availableStartMB), tasks: taskCount().tasks }];
     let target = reached;
     let held = reached;
     let stoppedBy = '';
@@ -139,6 +139,8 @@ export async function measureDensity(root: string, o: DensityOptions): Promise<D
     while (!stoppedBy) {
       if ((performance.now() - r0) / 1000 >= o.rampSeconds) stoppedBy = `the ramp's time budget (${o.rampSeconds} s)`;
       else if (memInfo().availableMB - o.rampStep * 64 < o.floorMB) stoppedBy = `the bench's memory floor (MemAvailable must stay above ${o.floorMB} MB: the machine is shared)`;
+      // An environment is ~10 tasks (bwrap, node and its threads); pids are shared with everyone.
+      else if (taskCount().tasks + o.rampStep * 15 > taskCount().max * 0.6) stoppedBy = `the bench's task floor (${taskCount().tasks} tasks of pid_max ${taskCount().max}: the machine is shared)`;
       else if (target + o.rampStep > o.maxEnvs) stoppedBy = `the bench's cap of ${o.maxEnvs} environments`;
       if (stoppedBy) break;
       target += o.rampStep;
@@ -151,7 +153,7 @@ export async function measureDensity(root: string, o: DensityOptions): Promise<D
         await sleep(50);
       }
       held = Math.max(held, busy);
-      steps.push({ envs: busy, seconds: Number(((performance.now() - r0) / 1000).toFixed(1)), availableMB: Math.round(memInfo().availableMB) });
+      steps.push({ envs: busy, seconds: Number(((performance.now() - r0) / 1000).toFixed(1)), availableMB: Math.round(memInfo().availableMB), tasks: taskCount().tasks });
       if (state.failures.length) stoppedBy = `failures: ${state.failures.length} (first: ${state.failures[0]})`;
       else if (busy < target) stoppedBy = `a step did not complete within 30 s (${busy}/${target} busy)`;
     }

@@ -235,4 +235,10 @@ export function memInfo(): { availableMB: number; totalMB: number } {
   return { availableMB: kbField('/proc/meminfo', 'MemAvailable') / 1024, totalMB: kbField('/proc/meminfo', 'MemTotal') / 1024 };
 }
 
+/** Tasks (processes and threads) on the machine now, and the most the kernel allows (pid_max). */
+export function taskCount(): { tasks: number; max: number } {
+  const tasks = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[3]!.split('/')[1]);
+  return { tasks, max: Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) };
+}
+
 export const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);

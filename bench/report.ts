@@ -94,7 +94,7 @@ export function markdown(r: Results): string {
 | memory per busy environment at that point (median) | cgroup usage ${f(d.ramp.busyPerEnv.cgroupUsageMB, 1)} MB; RSS ${f(d.ramp.busyPerEnv.rssMB, 1)} MB, PSS ${f(d.ramp.busyPerEnv.pssMB, 1)} MB |
 | estimated capacity (MemAvailable before the ramp ÷ cgroup usage per environment, + those running) | ~${f(d.ramp.estimatedCapacity)} (an estimate, not a measurement) |
 
-Method: ${d.method}. Ramp steps (environments busy, seconds, MemAvailable MB): ${d.ramp.steps.map((s) => `${s.envs} @ ${s.seconds} s / ${s.availableMB}`).join('; ')}.`;
+Method: ${d.method}. Ramp steps (environments busy @ seconds / MemAvailable MB / tasks on the machine): ${d.ramp.steps.map((s) => `${s.envs} @ ${s.seconds} s / ${s.availableMB} / ${s.tasks}`).join('; ')}.`;
   const a = r.async;
   const asyncText = !a
     ? 'Not measured in this run.'

@@ -253,7 +253,7 @@ async function main(): Promise<void> {
         idleEnvs: QUICK ? 4 : 10,
         burst: QUICK ? 20 : 100,
         rampStep: QUICK ? 10 : 50,
-        rampSeconds: QUICK ? 5 : 60,
+        rampSeconds: QUICK ? 5 : 90,
         floorMB: Math.max(4096, Math.round(totalMB * 0.3)),
         maxEnvs: 1000,
       }),
