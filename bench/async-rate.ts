@@ -38,17 +38,21 @@ export async function measureAsync(s: Stratus, name: string, seconds: number, co
   const body = '{"name":"bench"}';
   const path = `/2015-03-31/functions/${name}/invocations`;
   const durable = (await s.get<AsyncStatus>('/_stratus/async/status')) !== undefined;
+  const acceptedNow = async (): Promise<number> => (durable ? (await s.get<AsyncStatus>('/_stratus/async/status'))!.Accepted : 0);
   const finishedNow = async (): Promise<number> => {
     if (durable) return (await s.get<AsyncStatus>('/_stratus/async/status'))!.Finished;
     const m = await s.get<{ Versions: { invocations: number }[] }>('/_stratus/metrics', { FunctionName: name });
     return (m?.Versions ?? []).reduce((a, v) => a + v.invocations, 0);
   };
   const before = await finishedNow();
+  const acceptedBefore = await acceptedNow();
   const headers = await s.sign(path, body, { 'x-amz-invocation-type': 'Event' });
   const t0 = performance.now();
   const load = wrk(`${s.url}${path}`, body, headers, connections, seconds);
   const loadEnd = performance.now();
-  const accepted = load.requests;
+  // wrk counts the answers it read; requests still in flight when it stopped were accepted too,
+  // and the durable queue counts them.
+  const accepted = durable ? (await acceptedNow()) - acceptedBefore : load.requests;
   let finished = (await finishedNow()) - before;
   const deadline = loadEnd + drainSeconds * 1000;
   // Stop waiting when the backlog is done, the drain budget is spent, or nothing has finished for

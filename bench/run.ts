@@ -191,9 +191,10 @@ async function main(): Promise<void> {
         }
         if (want('async')) {
           say('Stratus async: Event invokes (bubblewrap)');
-          r.async = await guarded('async', notes, () => measureAsync(s, 'bench-hello', SECONDS, 10, QUICK ? 5 : 20));
+          r.async = await guarded('async', notes, () => measureAsync(s, 'bench-hello', SECONDS, 50, QUICK ? 5 : 30));
           if (r.async && !('skipped' in r.async)) {
             const a = r.async;
+            a.method += ` (on the warm-invoke server above: bubblewrap, --memory-budget raised; the hello-world function, ${WARM_MEMORY} MB)`;
             console.log(`    ${a.durable ? '' : '(CURRENT CODE, no durable queue) '}accepted ${a.acceptedPerSecond}/s; completed ${a.completedPerSecond}/s (${a.finished}/${a.accepted}${a.drained ? '' : ', not drained'})`);
             if (!a.durable) notes.push('async: measured with the current code, which has no durable queue yet (branch `async`): see that section');
           }
