@@ -42,6 +42,10 @@ export interface DensityResult {
     totalMB: number;
     /** MemAvailable at the start ÷ the cgroup usage per busy environment (an estimate, not a measurement). */
     estimatedCapacity: number;
+    /** Tasks (processes + threads) one environment adds, and pid_max ÷ that: the other bound. */
+    tasksPerEnv: number;
+    pidMax: number;
+    estimatedCapacityByTasks: number;
   };
 }
 
@@ -137,11 +141,11 @@ export async function measureDensity(root: string, o: DensityOptions): Promise<D
     let stoppedBy = '';
     if (reached < o.burst) stoppedBy = 'the burst did not complete';
     while (!stoppedBy) {
-      if ((performance.now() - r0) / 1000 >= o.rampSeconds) stoppedBy = `the ramp's time budget (${o.rampSeconds} s)`;
+      if (target + o.rampStep > o.maxEnvs) stoppedBy = `the bench's cap of ${o.maxEnvs} environments`;
+      else if ((performance.now() - r0) / 1000 >= o.rampSeconds) stoppedBy = `the ramp's time budget (${o.rampSeconds} s)`;
       else if (memInfo().availableMB - o.rampStep * 64 < o.floorMB) stoppedBy = `the bench's memory floor (MemAvailable must stay above ${o.floorMB} MB: the machine is shared)`;
       // An environment is ~10 tasks (bwrap, node and its threads); pids are shared with everyone.
-      else if (taskCount().tasks + o.rampStep * 15 > taskCount().max * 0.6) stoppedBy = `the bench's task floor (${taskCount().tasks} tasks of pid_max ${taskCount().max}: the machine is shared)`;
-      else if (target + o.rampStep > o.maxEnvs) stoppedBy = `the bench's cap of ${o.maxEnvs} environments`;
+      else if (taskCount().tasks + o.rampStep * 15 > taskCount().max * 0.5) stoppedBy = `the bench's task floor (${taskCount().tasks} tasks, at most half of pid_max ${taskCount().max}: the machine is shared)`;
       if (stoppedBy) break;
       target += o.rampStep;
       await fire(s, 'dense128', o.rampStep, hold, state, () => closing);
@@ -160,13 +164,20 @@ export async function measureDensity(root: string, o: DensityOptions): Promise<D
     const busyMem = summarise(environmentsMemory(serverPid).filter((m) => m.cgroupUsageMB === undefined || m.cgroupUsageMB > 0));
     const availableEndMB = memInfo().availableMB;
     const perEnv = busyMem.cgroupUsageMB ?? busyMem.pssMB;
+    const step0 = steps[0]!;
+    const last = steps[steps.length - 1]!;
+    const tasksPerEnv = last.envs > step0.envs ? (last.tasks - step0.tasks) / (last.envs - step0.envs) : NaN;
+    const pidMax = taskCount().max;
     const ramp = {
       held, stoppedBy, seconds: Number(((performance.now() - r0) / 1000).toFixed(1)), steps,
       busyPerEnv: { rssMB: busyMem.rssMB, pssMB: busyMem.pssMB, cgroupUsageMB: busyMem.cgroupUsageMB },
       availableStartMB: Math.round(availableStartMB), availableEndMB: Math.round(availableEndMB), totalMB: Math.round(totalMB),
       estimatedCapacity: Math.floor(availableStartMB / perEnv) + reached,
+      tasksPerEnv: Number(tasksPerEnv.toFixed(1)),
+      pidMax,
+      estimatedCapacityByTasks: Math.floor(pidMax / tasksPerEnv),
     };
-    console.log(`  held ${held} busy 128 MB environments at once (stopped by ${stoppedBy}); MemAvailable ${ramp.availableStartMB} → ${ramp.availableEndMB} MB; busy environment ${perEnv} MB → estimated capacity ~${ramp.estimatedCapacity}`);
+    console.log(`  held ${held} busy 128 MB environments at once (stopped by ${stoppedBy}); MemAvailable ${ramp.availableStartMB} → ${ramp.availableEndMB} MB; busy environment ${perEnv} MB → ~${ramp.estimatedCapacity} by memory; ${ramp.tasksPerEnv} tasks each → ~${ramp.estimatedCapacityByTasks} by pid_max ${pidMax}`);
     return {
       method:
         'one bubblewrap server with --memory-budget and --concurrency-limit raised out of the way, default --max-starting; ' +

@@ -254,9 +254,9 @@ async function main(): Promise<void> {
         idleEnvs: QUICK ? 4 : 10,
         burst: QUICK ? 20 : 100,
         rampStep: QUICK ? 10 : 50,
-        rampSeconds: QUICK ? 5 : 90,
+        rampSeconds: QUICK ? 5 : 120,
         floorMB: Math.max(4096, Math.round(totalMB * 0.3)),
-        maxEnvs: 1000,
+        maxEnvs: QUICK ? 1000 : 1500,
       }),
     );
   }
