@@ -90,9 +90,9 @@ export function markdown(r: Results): string {
 |---|---|
 | idle memory per environment (Node 20, 128 MB, median of ${d.idle.environments}) | cgroup usage ${f(d.idle.cgroupUsageMB, 1)} MB (of which anon ${f(d.idle.cgroupAnonMB, 1)} MB); process tree RSS ${f(d.idle.rssMB, 1)} MB, PSS ${f(d.idle.pssMB, 1)} MB |
 | 0 → ${d.burst.target} concurrent environments (busy) | ${d.burst.reached < d.burst.target ? `reached ${d.burst.reached} in ` : ''}${f(d.burst.seconds, 2)} s (first after ${f(d.burst.firstSeconds, 2)} s, half after ${f(d.burst.halfSeconds, 2)} s) |
-| most concurrent 128 MB environments held | **${d.ramp.held}** busy at once, stopped by ${d.ramp.stoppedBy}; MemAvailable ${f(d.ramp.availableStartMB)} → ${f(d.ramp.availableEndMB)} MB of ${f(d.ramp.totalMB)} |
+| most concurrent 128 MB environments held | **${d.ramp.held}** busy at once, stopped by ${d.ramp.stoppedBy.replace(/RequestId: [0-9a-f-]+ /, '')}; MemAvailable ${f(d.ramp.availableStartMB)} → ${f(d.ramp.availableEndMB)} MB of ${f(d.ramp.totalMB)} |
 | memory per busy environment at that point (median) | cgroup usage ${f(d.ramp.busyPerEnv.cgroupUsageMB, 1)} MB; RSS ${f(d.ramp.busyPerEnv.rssMB, 1)} MB, PSS ${f(d.ramp.busyPerEnv.pssMB, 1)} MB |
-| estimated capacity (estimates, not measurements) | ~${f(d.ramp.estimatedCapacity)} by memory (MemAvailable before the ramp ÷ cgroup usage per environment, + those running); ~${f(d.ramp.estimatedCapacityByTasks)} by tasks (each environment adds ${f(d.ramp.tasksPerEnv, 1)} processes and threads; pid_max is ${f(d.ramp.pidMax)}): the lower one binds |
+| estimated capacity (estimates, not measurements) | ~${f(d.ramp.estimatedCapacity)} by memory (MemAvailable before the ramp ÷ cgroup usage per environment, + those running); ~${f(d.ramp.estimatedCapacityByTasks)} by tasks (each environment adds ${f(d.ramp.tasksPerEnv, 1)} processes and threads; pid_max is ${f(d.ramp.pidMax)}): what the machine could hold beyond any limit of Stratus's own (see what stopped the ramp) |
 
 Method: ${d.method}. Ramp steps (environments busy @ seconds / MemAvailable MB / tasks on the machine): ${d.ramp.steps.map((s) => `${s.envs} @ ${s.seconds} s / ${s.availableMB} / ${s.tasks}`).join('; ')}.`;
   const a = r.async;

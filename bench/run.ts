@@ -8,6 +8,8 @@
  *                                      harness in ~2 min; writes to the temp dir, not to docs/
  *   npm run bench -- --only peer,cold  some sections only (floors, peer, invoke, url, none, cold,
  *                                      prewarmed, async, density); also writes to the temp dir
+ *   node dist/bench/run.js --render bench/results/<date>.json
+ *                                      docs/benchmarks.md again from a run's figures (wording changes)
  *
  * Warm invoke: wrk, one thread, BENCH_WARMUP s (default 2) of warm-up then BENCH_SECONDS (default 5)
  * at c=1 and c=10, against the inline floor, the one-hop floor, serverless-offline (four modes, a
@@ -282,7 +284,17 @@ function write(r: Results): void {
   console.log(`wrote ${json} and ${doc}`);
 }
 
-main().catch((err) => {
+/** `--render <results.json>`: write docs/benchmarks.md again from a run's results (after a change to the report's wording). */
+async function render(file: string): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  r.ratios = ratios(r);
+  writeFileSync(join(ROOT, 'docs/benchmarks.md'), markdown(r));
+  console.log(`wrote docs/benchmarks.md from ${file}`);
+}
+
+const renderArg = argv.indexOf('--render');
+(renderArg >= 0 ? render(argv[renderArg + 1]!) : main()).catch((err) => {
   console.error(`✘ benchmark failed\n  ${err instanceof Error ? err.stack : String(err)}`);
   process.exitCode = 1;
 });
