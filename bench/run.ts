@@ -51,6 +51,13 @@ const PYTHON = Object.keys(loadConfig({}, {}).runtimes).find((r) => r.startsWith
  * spawn-path servers pass `off`, a second server passes `on`: both paths in one run.
  */
 const PREWARM_FLAG = 'stem-cells';
+/**
+ * The pre-warmed pool keeps as many ready runtimes as recent cold starts asked for, refilled one at
+ * a time after each cold start: a few unrecorded cold starts size it, and a pause between measured
+ * ones lets it refill (cold starts one right after another would otherwise measure the refill).
+ */
+const PREWARM_PRIME = 3;
+const PREWARM_GAP_MS = 300;
 const T0 = performance.now();
 const elapsed = () => ((performance.now() - T0) / 1000).toFixed(0);
 const say = (s: string) => console.log(`[${elapsed().padStart(3)} s] ${s}`);
@@ -133,7 +140,7 @@ async function main(): Promise<void> {
     method: {
       warm: `wrk 4.x, one thread, in its own process on the same cores; ${WARMUP} s warm-up then ${SECONDS} s at c=1 and at c=10; POST ${BODY}. Every target runs the same handler (bench/floors/handler.mjs). Stratus: the function has ${WARM_MEMORY} MB (one full vCPU in its sandbox, as on Lambda; the floors run on a full core too); Invoke API requests SigV4-signed (one signature replayed); function URL with AuthType NONE and the public permission, path form (/_stratus/url/<id>/). The Stratus servers for warm invokes run with --memory-budget = 4× RAM (a hello world uses ~40 MB of its ${WARM_MEMORY} MB; with the default budget only ~10 such environments fit); between warm-up and measurement the bench waits until nothing is running`,
       peer: `serverless-offline 13 on serverless 3, installed on demand into bench/peers/, ${QUICK ? 'one fresh process per mode and API (quick mode)' : 'a fresh process for every point (its RSS and latency grow with each request)'}; Invoke API at :lambdaPort/2015-03-31/functions/bench-dev-hello/invocations, HTTP event = an httpApi POST /hello; default mode (worker threads) and --useInProcess`,
-      cold: `${COLD} new functions per runtime, one after another; the timer runs from the function being Active (one GetFunction after CreateFunction's answer) to the first Invoke's answer; Init Duration from REPORT (LogType Tail)`,
+      cold: `${COLD} new functions per runtime, one after another; the timer runs from the function being Active (one GetFunction after CreateFunction's answer) to the first Invoke's answer; Init Duration from REPORT (LogType Tail). Spawn path: servers with --${PREWARM_FLAG} off (when the flag exists). Pre-warmed path: a server of its own with --${PREWARM_FLAG} on, ${PREWARM_PRIME} unrecorded cold starts per runtime first (the pool sizes itself by demand), then ${PREWARM_GAP_MS} ms between measured ones so it can refill`,
     },
     warm: {},
     cold: {},
@@ -236,10 +243,8 @@ async function main(): Promise<void> {
       const res = await guarded('cold start, pre-warmed path', notes, async () => {
         const s = await startStratus(ROOT, [`--${PREWARM_FLAG}`, 'on']);
         try {
-          // Give the pool its first pre-warmed runtimes before the first function is created.
-          await new Promise((res) => setTimeout(res, 1000));
           say('Stratus cold starts, pre-warmed path (--stem-cells on)');
-          return { label, ...(await measureCold(s, PYTHON, COLD, 'warm')) } as ColdEntry;
+          return { label, ...(await measureCold(s, PYTHON, COLD, 'warm', { prime: PREWARM_PRIME, gapMs: PREWARM_GAP_MS })) } as ColdEntry;
         } finally {
           await s.close();
         }

@@ -112,7 +112,13 @@ export interface ColdStats {
  * Cold starts: `count` new functions per runtime, one after the other; for each, the time from
  * CreateFunction's answer (then Active) to the first invoke's answer, and REPORT's Init Duration.
  */
-export async function measureCold(s: Stratus, python: Runtime, count: number, prefix: string): Promise<Record<string, ColdStats>> {
+export async function measureCold(
+  s: Stratus,
+  python: Runtime,
+  count: number,
+  prefix: string,
+  opts: { prime?: number; gapMs?: number } = {},
+): Promise<Record<string, ColdStats>> {
   const out: Record<string, ColdStats> = {};
   for (const [label, runtime, files, handler] of [
     ['node', 'nodejs20.x', { 'index.mjs': 'export const handler = async () => "hi";' }, 'index.handler'],
@@ -121,14 +127,19 @@ export async function measureCold(s: Stratus, python: Runtime, count: number, pr
     const e2e: number[] = [];
     const init: number[] = [];
     const zip = await zipOf(files as Record<string, string>);
-    for (let i = 0; i < count; i++) {
-      const FunctionName = `${prefix}-${label}-${i}`;
+    // Unrecorded cold starts first (a pre-warmed pool sizes itself by the cold starts it sees).
+    const prime = opts.prime ?? 0;
+    for (let i = -prime; i < count; i++) {
+      if (i >= 0 && opts.gapMs) await new Promise((r) => setTimeout(r, opts.gapMs));
+      const FunctionName = `${prefix}-${label}-${i < 0 ? `prime${-i}` : i}`;
       await s.client.send(new CreateFunctionCommand({ FunctionName, Role: ROLE, Runtime: runtime, Handler: handler, Code: { ZipFile: zip } }));
       await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 10, minDelay: 1 }, { FunctionName });
       const t0 = performance.now();
       const r = await s.client.send(new InvokeCommand({ FunctionName, LogType: 'Tail' }));
-      e2e.push(performance.now() - t0);
+      const t = performance.now() - t0;
       if (r.FunctionError) throw new Error(`cold start of ${FunctionName} failed: ${Buffer.from(r.Payload ?? []).toString()}`);
+      if (i < 0) continue;
+      e2e.push(t);
       const m = /Init Duration: ([\d.]+) ms/.exec(Buffer.from(r.LogResult ?? '', 'base64').toString());
       if (m) init.push(Number(m[1]));
     }
