@@ -92,8 +92,8 @@ async function busyEnvironments(s: Stratus, name: string): Promise<{ busy: numbe
   return { busy: envs.reduce((a, e) => a + e.busy, 0), live: envs.reduce((a, e) => a + e.busy + e.idle + e.starting, 0) };
 }
 
-export async function measureDensity(root: string, o: DensityOptions): Promise<DensityResult> {
-  const s = await startStratus(root, ['--memory-budget', '10000000', '--concurrency-limit', '100000']);
+export async function measureDensity(root: string, o: DensityOptions, extraArgs: string[] = []): Promise<DensityResult> {
+  const s = await startStratus(root, ['--memory-budget', '10000000', '--concurrency-limit', '100000', ...extraArgs]);
   let closing = false;
   try {
     const serverPid = s.proc.pid!;
@@ -181,7 +181,7 @@ export async function measureDensity(root: string, o: DensityOptions): Promise<D
     console.log(`  held ${held} busy 128 MB environments at once (stopped by ${stoppedBy}); MemAvailable ${ramp.availableStartMB} → ${ramp.availableEndMB} MB; busy environment ${perEnv} MB → ~${ramp.estimatedCapacity} by memory; ${ramp.tasksPerEnv} tasks each → ~${ramp.estimatedCapacityByTasks} by pid_max ${pidMax}`);
     return {
       method:
-        'one bubblewrap server with --memory-budget and --concurrency-limit raised out of the way, default --max-starting; ' +
+        `one bubblewrap server with --memory-budget and --concurrency-limit raised out of the way, default --max-starting${extraArgs.length ? `, ${extraArgs.join(' ')} (every runtime process under the server is then a function's environment: pre-warmed runtimes would be counted as environments)` : ''}; ` +
         'memory of an environment = its process tree under the server (VmRSS and Pss from /proc/<pid>/status and smaps_rollup, summed) ' +
         'and its memory cgroup (v1 memory.usage_in_bytes or v2 memory.current, page cache included; "anon" = memory.stat rss/anon); ' +
         'RSS counts the shared pages of node and its libraries once per process, the cgroup charges them once to whoever touched them first, so the cgroup and PSS figures are what one more environment costs; ' +

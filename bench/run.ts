@@ -264,7 +264,7 @@ async function main(): Promise<void> {
         rampSeconds: QUICK ? 5 : 120,
         floorMB: Math.max(4096, Math.round(totalMB * 0.3)),
         maxEnvs: QUICK ? 1000 : 1500,
-      }),
+      }, spawnArgs),
     );
   }
 
