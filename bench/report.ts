@@ -114,7 +114,11 @@ run${r.quick ? ' (**quick mode: 1 s points, not for comparison**)' : ''}. Total 
 Machine: ${r.machine.cpus} cores (${r.machine.cpu}), ${r.machine.memGB} GB RAM, Node ${r.machine.node}; load average
 ${r.machine.loadavgStart.map((x) => x.toFixed(1)).join(' / ')} at the start${r.machine.loadavgEnd ? ` and ${r.machine.loadavgEnd.map((x) => x.toFixed(1)).join(' / ')} at the end` : ''}
 (1 / 5 / 15 min). The load generator shares the cores with what it measures, and these machines
-are shared: figures vary ±15% or more run to run, so compare only within one run, as ratios.
+are shared: figures vary ±15% or more run to run, so compare only within one run, as ratios.${
+    Math.max(r.machine.loadavgStart[0] ?? 0, r.machine.loadavgEnd?.[0] ?? 0) > r.machine.cpus
+      ? `\n**This run was taken on a busy machine** (load average above the ${r.machine.cpus} cores: other work was running): its figures are noisier than usual and only good for ratios.`
+      : ''
+  }
 
 How to run: \`npm run bench\` (this file and bench/results/<date>.json); \`npm run bench -- --quick\`
 (1 s points, a harness check, written to the temp dir); \`npm run bench -- --only floors,peer\`
