@@ -248,9 +248,12 @@ export class EnvironmentPool {
     return env;
   }
 
-  /** Stop idle on-demand environments, least recently used first, until `mb` more fits the budget. */
+  /** Stop idle on-demand environments, least recently used first, until `mb` more fits the budget (and a uid is free). */
   private makeRoom(mb: number): void {
-    while (this.liveMemoryMB + mb > this.deps.memoryBudgetMB) {
+    // The sandbox's uids are a limit of the machine too: when none is free, an idle environment
+    // gives one back, or the invocation is throttled (rather than failing inside the sandbox).
+    const noUid = () => this.deps.launcher.available?.() === 0;
+    while (this.liveMemoryMB + mb > this.deps.memoryBudgetMB || noUid()) {
       let oldest: Environment | undefined;
       for (const list of this.idle.values()) for (const e of list) if (!oldest || e.lastUsed < oldest.lastUsed) oldest = e;
       // Nothing idle to give back: the machine is full, so the invocation is throttled.

@@ -169,6 +169,7 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
       if (uid === undefined) throw new Error(`all ${UID_COUNT} sandbox uids are in use: too many live environments`);
       return uid;
     },
+    available: () => freeUids.length,
     releaseUid: (uid) => {
       if (!freeUids.includes(uid)) freeUids.push(uid);
     },

@@ -53,6 +53,8 @@ export interface Launcher {
   paths(codeDir: string, runtimeDir: string, optDir?: string): EnvironmentPaths;
   /** The uid the environment's processes will run as, when it has one of its own (reserve before launch). */
   reserveUid(): number | undefined;
+  /** How many more environments it can start now (bubblewrap: free uids); absent = no limit. */
+  available?(): number;
   /** Give back a reserved uid that was never launched. */
   releaseUid(uid: number): void;
   launch(spec: LaunchSpec): Launched;

@@ -78,10 +78,44 @@ void (async () => {
 
 /** Replace this process's environment with the function's, and look for modules where it says. */
 async function becomeFunction(client: RuntimeApiClient): Promise<void> {
+  await rehearse();
   const vars = await client.specialise();
   for (const key of Object.keys(process.env)) delete process.env[key];
   Object.assign(process.env, vars);
   // NODE_PATH is read once at start-up; read it again now that it names the function's layers.
   (process.getBuiltinModule('node:module') as unknown as { _initPaths?: () => void })._initPaths?.();
   if (vars.LAMBDA_TASK_ROOT) process.chdir(vars.LAMBDA_TASK_ROOT);
+}
+
+/**
+ * Run one made-up invocation through the runtime's own code with a stand-in for the Runtime API,
+ * while the cell waits anyway: the invoke path is then compiled, and the function's first real
+ * invocation does not pay for it (~5-8 ms here). Leaves no trace: nothing is logged, the request
+ * id it set is removed, and its stand-in runtime is never resumed.
+ */
+async function rehearse(): Promise<void> {
+  const headers = {
+    'lambda-runtime-aws-request-id': 'stem-cell-rehearsal',
+    'lambda-runtime-deadline-ms': String(Date.now() + 60_000),
+    'lambda-runtime-invoked-function-arn': 'arn:aws:lambda:us-east-1:000000000000:function:stem-cell',
+    'lambda-runtime-trace-id': 'Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0',
+  };
+  await new Promise<void>((resolve) => {
+    let served = false;
+    const standIn = {
+      next: () => (served ? new Promise(() => undefined) : ((served = true), Promise.resolve({ body: '{"warm":true}', headers }))),
+      postResponse: () => (resolve(), Promise.resolve()),
+      postError: () => (resolve(), Promise.resolve()),
+      postFatal: () => (resolve(), Promise.resolve()),
+    } as unknown as RuntimeApiClient;
+    setTimeout(resolve, 1000).unref();
+    try {
+      const info = { functionName: 'stem-cell', functionVersion: '$LATEST', memoryLimitInMB: '128', logGroupName: '', logStreamName: '' };
+      new Runtime(standIn, info).start(async (event: unknown) => ({ event }), { streaming: false, highWaterMark: undefined, isAsync: true, argsNum: 2 });
+    } catch {
+      resolve();
+    }
+  });
+  delete (globalThis as unknown as Record<symbol, unknown>)[Symbol.for('aws.lambda.runtime.requestId')];
+  delete (globalThis as unknown as Record<symbol, unknown>)[Symbol.for('aws.lambda.runtime.tenantId')];
 }
