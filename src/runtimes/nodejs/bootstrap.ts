@@ -88,12 +88,20 @@ async function becomeFunction(client: RuntimeApiClient): Promise<void> {
 }
 
 /**
- * Run one made-up invocation through the runtime's own code with a stand-in for the Runtime API,
+ * Load an ES module and run one made-up invocation through the runtime's own code with a stand-in for the Runtime API,
  * while the cell waits anyway: the invoke path is then compiled, and the function's first real
  * invocation does not pay for it (~5-8 ms here). Leaves no trace: nothing is logged, the request
  * id it set is removed, and its stand-in runtime is never resumed.
  */
 async function rehearse(): Promise<void> {
+  // ES module handlers are loaded with import(): the first import() sets up Node's ES module
+  // loader (~8 ms here), so do it once now, with a module that is nobody's code.
+  try {
+    const nobody: string = 'data:text/javascript,export const handler = async () => 1;';
+    await import(nobody);
+  } catch {
+    /* an older or restricted Node: the first real import() pays instead */
+  }
   const headers = {
     'lambda-runtime-aws-request-id': 'stem-cell-rehearsal',
     'lambda-runtime-deadline-ms': String(Date.now() + 60_000),
