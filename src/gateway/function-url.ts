@@ -4,6 +4,7 @@
  * Authentication (AWS_IAM: SigV4; NONE: the resource policy must allow the public), CORS, the
  * payload 2.0 event, the one invoke path the Invoke API uses, and the response mapping.
  */
+import { readBodyUpTo } from './body.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StratusError } from '../errors/catalog.js';
 import { LIMITS } from '../control/limits.js';
@@ -171,26 +172,4 @@ async function authorize(
 }
 
 /** The whole body, or undefined past Lambda's 6 MB synchronous payload limit (read no further). */
-function readUrlBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const max = LIMITS.syncPayloadBytes;
-  if (Number(req.headers['content-length'] ?? 0) > max) {
-    req.resume();
-    return Promise.resolve(undefined);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+const readUrlBody = (req: IncomingMessage): Promise<Buffer | undefined> => readBodyUpTo(req, LIMITS.syncPayloadBytes);

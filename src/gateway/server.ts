@@ -7,6 +7,7 @@ import { uuid } from '../shared/ids.js';
 import type { Clock } from '../shared/clock.js';
 import type { Router } from './router.js';
 import { verifySigV4 } from './sigv4.js';
+import { readBodyUpTo } from './body.js';
 import { CODE_PATH, type CodeLinks } from '../api/lambda/code-links.js';
 import { matchFunctionUrl, serveFunctionUrl, type FunctionUrlDeps } from './function-url.js';
 
@@ -92,25 +93,10 @@ function send(res: ServerResponse, requestId: string, out: { status: number; hea
 }
 
 /** Read the whole body, refusing (without buffering) anything over the operation's limit. */
-function readBody(req: IncomingMessage, max: number, operation: string): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max) return Promise.reject(requestTooLarge(max, operation));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(requestTooLarge(max, operation));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+async function readBody(req: IncomingMessage, max: number, operation: string): Promise<Buffer> {
+  const body = await readBodyUpTo(req, max);
+  if (body === undefined) throw requestTooLarge(max, operation);
+  return body;
 }
 
 function serveCode(deps: GatewayDeps, res: ServerResponse, requestId: string, rawPath: string, rawQuery: string): void {
