@@ -18,25 +18,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ZipFile } from 'yazl';
 import { ASYNC_STATUS_PATH, type AsyncStatus } from '../src/api/stratus/async.js';
 import { stratusGet } from '../src/cli/stratus-api.js';
 import { readCredentialsFile } from '../src/gateway/credentials.js';
 import { requireWrk, startProcess, stop, wrk } from './lib.js';
+import { zipOf } from './stratus.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_ASYNC_C ?? 50);
 const BODY = '{"name":"bench"}';
-
-async function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const z = new ZipFile();
-  for (const [n, c] of Object.entries(files)) z.addBuffer(Buffer.from(c), n);
-  z.end();
-  const chunks: Buffer[] = [];
-  for await (const c of z.outputStream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 async function main(): Promise<void> {
   requireWrk();

@@ -68,6 +68,12 @@ const int = (name: string, min: number, max: number) => (raw: string) => {
   return n;
 };
 
+/** One of a few words, e.g. on|off. */
+const oneOf = <T extends string>(name: string, words: readonly T[]) => (raw: string): T => {
+  if (!(words as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be ${words.map((w) => `'${w}'`).join(' or ')}, got '${raw}'`);
+  return raw as T;
+};
+
 const OPTIONS = [
   { key: 'host', flag: 'host', env: 'STRATUS_HOST', help: 'address to listen on (default 127.0.0.1)', parse: (s: string) => s },
   { key: 'port', flag: 'port', env: 'STRATUS_PORT', help: 'port to listen on, 0 for any (default 4570)', parse: int('port', 0, 65535) },
@@ -88,10 +94,7 @@ const OPTIONS = [
   },
   {
     key: 'auth', flag: 'auth', env: 'STRATUS_AUTH', help: 'on (SigV4 required) or off (accept any caller)',
-    parse: (s: string) => {
-      if (s !== 'on' && s !== 'off') throw new ConfigError(`auth must be 'on' or 'off', got '${s}'`);
-      return s;
-    },
+    parse: oneOf('auth', ['on', 'off'] as const),
   },
   {
     key: 'idleTimeoutMs', flag: 'idle-timeout', env: 'STRATUS_IDLE_TIMEOUT', help: 'seconds an idle environment is kept (default 300)',
@@ -99,10 +102,7 @@ const OPTIONS = [
   },
   {
     key: 'sandbox', flag: 'sandbox', env: 'STRATUS_SANDBOX', help: 'bubblewrap (default: namespaces + cgroups) or none (no isolation)',
-    parse: (s: string) => {
-      if (s !== 'bubblewrap' && s !== 'none') throw new ConfigError(`sandbox must be 'bubblewrap' or 'none', got '${s}'`);
-      return s;
-    },
+    parse: oneOf('sandbox', ['bubblewrap', 'none'] as const),
   },
   {
     key: 'concurrencyLimit', flag: 'concurrency-limit', env: 'STRATUS_CONCURRENCY_LIMIT',
@@ -118,10 +118,7 @@ const OPTIONS = [
   },
   {
     key: 'stemCells', flag: 'stem-cells', env: 'STRATUS_STEM_CELLS', help: 'on (default): cold starts take a pre-started runtime; off: always spawn',
-    parse: (s: string) => {
-      if (s !== 'on' && s !== 'off') throw new ConfigError(`stem-cells must be 'on' or 'off', got '${s}'`);
-      return s;
-    },
+    parse: oneOf('stem-cells', ['on', 'off'] as const),
   },
   {
     key: 'asyncRetryBaseMs', flag: 'async-retry-base', env: 'STRATUS_ASYNC_RETRY_BASE',
