@@ -111,6 +111,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       logs,
       region: config.region,
       streamLimitBytes: config.streamLimitBytes,
+      runtimeChannel: config.runtimeChannel === 'on',
       idleTimeoutMs: config.idleTimeoutMs,
       runtimes: config.runtimes,
       codeDir: (sha) => code.codeDir(sha),

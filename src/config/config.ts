@@ -37,6 +37,8 @@ export interface Config {
   maxStarting: number;
   /** Pre-started runtimes that cold starts specialise instead of spawning (docs/stem-cells.md). */
   stemCells: 'on' | 'off';
+  /** How built-in runtimes talk to the server: a private socket (on) or the HTTP Runtime API (off). */
+  runtimeChannel: 'on' | 'off';
   /** The most bytes one streamed response may hold (AWS: 200 MiB). */
   streamLimitBytes: number;
   /** runtime id (e.g. `nodejs20.x`) → how to run it on this host. */
@@ -121,6 +123,11 @@ const OPTIONS = [
     parse: oneOf('stem-cells', ['on', 'off'] as const),
   },
   {
+    key: 'runtimeChannel', flag: 'runtime-channel', env: 'STRATUS_RUNTIME_CHANNEL',
+    help: 'on (default): built-in runtimes talk to the server over a private socket; off: over the HTTP Runtime API, like custom runtimes',
+    parse: oneOf('runtime-channel', ['on', 'off'] as const),
+  },
+  {
     key: 'asyncRetryBaseMs', flag: 'async-retry-base', env: 'STRATUS_ASYNC_RETRY_BASE',
     help: 'async retry backoff unit in ms (default 60000: retries after 1 and 2 min, as on AWS)',
     parse: int('async-retry-base', 1, 3_600_000),
@@ -164,6 +171,7 @@ export function loadConfig(flags: Record<string, string | string[] | undefined>,
     memoryBudgetMB: Math.floor((totalmem() / 1024 / 1024) * 0.8),
     maxStarting: 4 * availableParallelism(),
     stemCells: 'on',
+    runtimeChannel: 'on',
     streamLimitBytes: LIMITS.streamResponseBytes,
     runtimes: {},
     asyncRetryBaseMs: 60_000,

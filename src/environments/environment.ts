@@ -14,6 +14,7 @@ import type { Launched, Launcher } from '../sandbox/launcher.js';
 import type { LogSink } from '../telemetry/logs.js';
 import { platformError, type Invocation, type InvocationResult } from './invocation.js';
 import { RuntimeApi } from './runtime-api.js';
+import { CHANNEL_FD, CHANNEL_VAR } from './runtime-channel.js';
 import type { StreamTarget } from './stream-receiver.js';
 import { LIMITS } from '../control/limits.js';
 import { buildEnvironment, runtimeLaunch, type InitType, type RuntimeLaunch } from './runtime-env.js';
@@ -25,6 +26,8 @@ export interface EnvironmentDeps {
   region: string;
   /** Cap on a streamed response (default: AWS's 200 MiB); smaller in tests. */
   streamLimitBytes?: number;
+  /** Built-in runtimes talk over their private channel (default) rather than the HTTP Runtime API. */
+  runtimeChannel?: boolean;
 }
 
 /** AWS's init phase limit for on-demand environments (contract A9). */
@@ -304,6 +307,9 @@ export class Environment {
       opt: paths.opt,
     });
     if (this.stem) env.STRATUS_STEM_CELL = '1';
+    const channel = launch.channel === true && this.deps.runtimeChannel !== false;
+    // The runtime removes it from its own environment before any user code runs.
+    if (channel) env[CHANNEL_VAR] = String(CHANNEL_FD);
     let launched: Launched;
     try {
       launched = this.deps.launcher.launch({
@@ -317,11 +323,13 @@ export class Environment {
         memoryMB: this.config.memorySize,
         ephemeralMB: this.config.ephemeralStorage,
         uid,
+        channel,
       });
     } catch (err) {
       return this.fail('Sandbox.Failure', `RequestId: ${this.pending?.inv.requestId} Error: could not start the environment: ${(err as Error).message}`);
     }
     this.launched = launched;
+    if (launched.channel) this.api!.attachChannel(launched.channel);
     if (this.deps.launcher.name === 'none') this.line('WARNING: this environment is not sandboxed (the server runs with --sandbox none)');
     const proc = (this.proc = launched.proc);
     proc.stdout!.setEncoding('utf8').on('data', (s: string) => (this.stdoutRest = this.lines(this.stdoutRest + s)));

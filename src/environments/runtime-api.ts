@@ -4,10 +4,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { LIMITS } from '../control/limits.js';
 import type { Clock } from '../shared/clock.js';
 import { platformError, type Invocation } from './invocation.js';
 import { loopbackPeerUid } from './peer-uid.js';
+import { encodeFrame, Frame, FrameReader } from './runtime-channel.js';
 import { receiveStream, type StreamTarget } from './stream-receiver.js';
 
 /** What the environment hears from its runtime. */
@@ -36,10 +38,23 @@ const PREFIX = '/2018-06-01/runtime/';
 const SPECIALISE = '/2018-06-01/stratus/specialise';
 const OK = '{"status":"OK"}';
 
+type Current = Invocation & { timeoutMs: number; answered: boolean; streaming?: boolean };
+interface ApiError {
+  errorMessage: string;
+  errorType: string;
+}
+/** Where the runtime waits for its next event: a parked HTTP GET /next, or the channel. */
+interface NextWaiter {
+  send(inv: Current, deadlineMs: number): void;
+  refuse(status: number, error: ApiError): void;
+}
+/** What an answer (a /response or /error) gets back: an HTTP-like status and body. */
+type Verdict = [status: number, body: string | ApiError];
+
 export class RuntimeApi {
   private server: Server;
-  private parked?: ServerResponse;
-  private current?: Invocation & { timeoutMs: number; answered: boolean; streaming?: boolean };
+  private parked?: NextWaiter;
+  private current?: Current;
   /** The last invocation answered: a second answer to it is a state error even once the next invocation is queued. */
   private lastAnswered?: string;
   /** Whether `current` has been handed to the runtime (a /next answered with it). */
@@ -47,8 +62,10 @@ export class RuntimeApi {
   /** Whether the runtime has reported an init failure (no more /next after that). */
   private initFailed = false;
   /** A stem cell: the runtime's parked GET /specialise, or the environment it is to receive. */
-  private stemWaiting?: ServerResponse;
+  private stemWaiting?: (env: Record<string, string>) => void;
   private stemEnv?: Record<string, string>;
+  /** The built-in runtime's private channel (runtime-channel.ts), when it has one. */
+  private channel?: Duplex;
 
   constructor(private readonly events: RuntimeEvents, private readonly fixedHeaders: Record<string, string>, private readonly clock: Clock) {
     this.server = createServer({ keepAliveTimeout: 0, requestTimeout: 0 }, (req, res) => this.handle(req, res));
@@ -80,9 +97,9 @@ export class RuntimeApi {
     // An async retry keeps its request id (as on AWS) and may land on the environment that answered it last.
     if (this.lastAnswered === inv.requestId) this.lastAnswered = undefined;
     if (this.parked) {
-      const res = this.parked;
+      const waiter = this.parked;
       this.parked = undefined;
-      this.sendNext(res);
+      this.sendNext(waiter);
     }
   }
 
@@ -90,18 +107,70 @@ export class RuntimeApi {
   specialise(env: Record<string, string>): void {
     this.stemEnv = env;
     if (this.stemWaiting) {
-      const res = this.stemWaiting;
+      const send = this.stemWaiting;
       this.stemWaiting = undefined;
-      this.reply(res, 200, { env });
+      send(env);
     }
   }
 
+  /**
+   * Serve a built-in runtime over its private channel as well (runtime-channel.ts). Its frames go
+   * through the same state machine as HTTP requests; answers the runtime does not act on (the
+   * 202s, and the 4xx a misbehaving client would get) are not sent.
+   */
+  attachChannel(socket: Duplex): void {
+    this.channel = socket;
+    const waiter: NextWaiter = {
+      send: (inv, deadlineMs) => {
+        const fields = [inv.requestId, String(deadlineMs), inv.invokedFunctionArn, inv.traceId, inv.clientContext ?? '', inv.cognitoIdentity ?? '', ''];
+        socket.write(encodeFrame(Frame.Invoke, fields, inv.payload, 'latin1'));
+      },
+      refuse: (status, error) => socket.write(encodeFrame(Frame.Refused, [String(status)], JSON.stringify(error))),
+    };
+    const reader = new FrameReader(
+      LIMITS.responseBytes,
+      (kind, f, body) => {
+        switch (kind) {
+          case Frame.Next:
+            return this.next(waiter);
+          case Frame.Response:
+          case Frame.Error: {
+            const kindName = kind === Frame.Response ? 'response' : 'error';
+            if (this.refusal(f[0] ?? '', kindName)) return;
+            this.accept(f[0] ?? '', kindName, body, f[1] || undefined);
+            return;
+          }
+          case Frame.InitError:
+            return this.initError(body ?? Buffer.from('{}'), f[0] || undefined);
+          case Frame.StemWaiting:
+            if (!this.events.onStemReady) return;
+            return this.stemWait((env) => socket.write(encodeFrame(Frame.Specialise, [], JSON.stringify(env))));
+          default:
+            socket.destroy();
+        }
+      },
+      () => socket.destroy(),
+    );
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (this.parked === waiter) this.parked = undefined;
+    });
+  }
+
   close(): void {
-    this.stemWaiting?.destroy();
-    this.parked?.destroy();
+    this.stemWaiting = undefined;
     this.parked = undefined;
+    this.channel?.destroy();
     this.server.close();
     this.server.closeAllConnections();
+  }
+
+  /** A stem cell's runtime waits for its function: answer now if it is known, or when it is. */
+  private stemWait(send: (env: Record<string, string>) => void): void {
+    if (this.stemEnv) return send(this.stemEnv);
+    this.stemWaiting = send;
+    this.events.onStemReady!();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -109,18 +178,19 @@ export class RuntimeApi {
     // A stem cell's warm-up round trip, answered at once.
     if (url === `${SPECIALISE}?warm` && req.method === 'POST' && this.events.onStemReady) return this.reply(res, 200, OK, req);
     if (url === SPECIALISE && req.method === 'GET' && this.events.onStemReady) {
-      if (this.stemEnv) return this.reply(res, 200, { env: this.stemEnv });
-      this.stemWaiting = res;
-      return this.events.onStemReady();
+      res.on('close', () => {
+        if (this.stemWaiting === send) this.stemWaiting = undefined;
+      });
+      const send = (env: Record<string, string>) => this.reply(res, 200, { env });
+      return this.stemWait(send);
     }
     if (!url.startsWith(PREFIX)) return this.reply(res, 404, { errorMessage: 'Not found', errorType: 'InvalidURL' }, req);
     const path = url.slice(PREFIX.length);
-    if (req.method === 'GET' && path === 'invocation/next') return this.next(res);
+    if (req.method === 'GET' && path === 'invocation/next') return this.nextHttp(res);
     if (req.method === 'POST' && path === 'init/error') {
       return readAll(req, LIMITS.responseBytes, (body) => {
-        this.initFailed = true;
         this.reply(res, 202, OK);
-        this.events.onInitError(body ?? Buffer.from('{}'), header(req, 'lambda-runtime-function-error-type'));
+        this.initError(body ?? Buffer.from('{}'), header(req, 'lambda-runtime-function-error-type'));
       });
     }
     const m = /^invocation\/([^/]+)\/(response|error)$/.exec(path);
@@ -128,68 +198,100 @@ export class RuntimeApi {
     this.reply(res, 404, { errorMessage: 'Not found', errorType: 'InvalidURL' }, req);
   }
 
-  private next(res: ServerResponse): void {
-    if (this.initFailed) return this.reply(res, 403, { errorMessage: 'State transition from InitError to Ready failed for runtime.', errorType: 'InvalidStateTransition' });
+  private initError(body: Buffer, errorType: string | undefined): void {
+    this.initFailed = true;
+    this.events.onInitError(body, errorType);
+  }
+
+  /** GET /next over HTTP: the response is parked until there is an event. */
+  private nextHttp(res: ServerResponse): void {
+    const waiter: NextWaiter = {
+      send: (inv, deadlineMs) => {
+        const headers: Record<string, string> = {
+          ...this.fixedHeaders,
+          'content-type': 'application/json',
+          'lambda-runtime-aws-request-id': inv.requestId,
+          'lambda-runtime-deadline-ms': String(deadlineMs),
+          'lambda-runtime-invoked-function-arn': inv.invokedFunctionArn,
+          'lambda-runtime-trace-id': inv.traceId,
+          'content-length': String(inv.payload.length),
+        };
+        if (inv.clientContext) headers['lambda-runtime-client-context'] = inv.clientContext;
+        if (inv.cognitoIdentity) headers['lambda-runtime-cognito-identity'] = inv.cognitoIdentity;
+        res.writeHead(200, headers);
+        res.end(inv.payload);
+      },
+      refuse: (status, error) => this.reply(res, status, error),
+    };
+    res.on('close', () => {
+      if (this.parked === waiter) this.parked = undefined;
+    });
+    this.next(waiter);
+  }
+
+  private next(waiter: NextWaiter): void {
+    if (this.initFailed) return waiter.refuse(403, { errorMessage: 'State transition from InitError to Ready failed for runtime.', errorType: 'InvalidStateTransition' });
     const inFlight = this.current && !this.current.answered;
     // A /next while an invocation is still unanswered means the runtime moved on without answering.
     if (inFlight && this.deliveredCurrent) {
-      return this.reply(res, 403, { errorMessage: 'State transition from Running to Ready failed for runtime. Error: the invocation has not been answered', errorType: 'InvalidStateTransition' });
+      return waiter.refuse(403, { errorMessage: 'State transition from Running to Ready failed for runtime. Error: the invocation has not been answered', errorType: 'InvalidStateTransition' });
     }
-    res.on('close', () => {
-      if (this.parked === res) this.parked = undefined;
-    });
     this.events.onNext();
-    if (inFlight) this.sendNext(res);
-    else this.parked = res;
+    if (inFlight) this.sendNext(waiter);
+    else this.parked = waiter;
   }
 
-  private sendNext(res: ServerResponse): void {
-    const inv = this.current!;
+  private sendNext(waiter: NextWaiter): void {
     this.deliveredCurrent = true;
-    const headers: Record<string, string> = {
-      ...this.fixedHeaders,
-      'content-type': 'application/json',
-      'lambda-runtime-aws-request-id': inv.requestId,
-      // The deadline counts from delivery: a cold start's init does not eat the timeout.
-      'lambda-runtime-deadline-ms': String(this.clock.now() + inv.timeoutMs),
-      'lambda-runtime-invoked-function-arn': inv.invokedFunctionArn,
-      'lambda-runtime-trace-id': inv.traceId,
-      'content-length': String(inv.payload.length),
-    };
-    if (inv.clientContext) headers['lambda-runtime-client-context'] = inv.clientContext;
-    if (inv.cognitoIdentity) headers['lambda-runtime-cognito-identity'] = inv.cognitoIdentity;
-    res.writeHead(200, headers);
-    res.end(inv.payload);
+    // The deadline counts from delivery: a cold start's init does not eat the timeout.
+    waiter.send(this.current!, this.clock.now() + this.current!.timeoutMs);
     this.events.onDelivered();
   }
 
   private answer(req: IncomingMessage, res: ServerResponse, id: string, kind: 'response' | 'error'): void {
-    const inv = this.current;
-    if ((inv && inv.requestId === id && (inv.answered || inv.streaming)) || id === this.lastAnswered) {
-      const to = kind === 'response' ? 'InvocationResponse' : 'InvocationErrorResponse';
-      return this.reply(res, 403, { errorMessage: `State transition from InvocationResponse to ${to} failed for runtime. Error: the invocation was already answered`, errorType: 'InvalidStateTransition' }, req);
-    }
-    if (!inv || inv.requestId !== id || !this.deliveredCurrent) {
-      return this.reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' }, req);
-    }
+    const refused = this.refusal(id, kind);
+    if (refused) return this.reply(res, refused[0], refused[1], req);
+    const inv = this.current!;
     const mode = kind === 'response' ? header(req, 'lambda-runtime-function-response-mode') : undefined;
     if (mode !== undefined && mode !== 'streaming') {
       return this.reply(res, 400, { errorMessage: 'Invalid function response mode', errorType: 'InvalidFunctionResponseMode' }, req);
     }
     if (mode === 'streaming') return this.stream(req, res, inv);
     readAll(req, LIMITS.responseBytes, (body) => {
-      if (inv !== this.current || inv.answered) return this.reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
-      inv.answered = true;
-      this.lastAnswered = id;
-      this.deliveredCurrent = false;
-      if (body === undefined) {
-        this.reply(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${LIMITS.responseBytes} bytes).`, errorType: 'RequestEntityTooLarge' });
-        return this.events.onResponseTooLarge(id);
-      }
-      this.reply(res, 202, OK);
-      if (kind === 'response') this.events.onResponse(id, body, header(req, 'content-type'));
-      else this.events.onError(id, body, header(req, 'lambda-runtime-function-error-type'));
+      const type = kind === 'response' ? header(req, 'content-type') : header(req, 'lambda-runtime-function-error-type');
+      const [status, answer] = this.accept(id, kind, body, type);
+      this.reply(res, status, answer);
     });
+  }
+
+  /** Why an answer to `id` cannot be taken now, before its body is read (undefined: it can). */
+  private refusal(id: string, kind: 'response' | 'error'): Verdict | undefined {
+    const inv = this.current;
+    if ((inv && inv.requestId === id && (inv.answered || inv.streaming)) || id === this.lastAnswered) {
+      const to = kind === 'response' ? 'InvocationResponse' : 'InvocationErrorResponse';
+      return [403, { errorMessage: `State transition from InvocationResponse to ${to} failed for runtime. Error: the invocation was already answered`, errorType: 'InvalidStateTransition' }];
+    }
+    if (!inv || inv.requestId !== id || !this.deliveredCurrent) return [400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' }];
+    return undefined;
+  }
+
+  /**
+   * Take a whole answer (`body` undefined: it was over the limit). `type` is the response's
+   * content type or the error's type.
+   */
+  private accept(id: string, kind: 'response' | 'error', body: Buffer | undefined, type: string | undefined): Verdict {
+    const inv = this.current;
+    if (!inv || inv.requestId !== id || inv.answered) return [400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' }];
+    inv.answered = true;
+    this.lastAnswered = id;
+    this.deliveredCurrent = false;
+    if (body === undefined) {
+      this.events.onResponseTooLarge(id);
+      return [413, { errorMessage: `Exceeded maximum allowed payload size (${LIMITS.responseBytes} bytes).`, errorType: 'RequestEntityTooLarge' }];
+    }
+    if (kind === 'response') this.events.onResponse(id, body, type);
+    else this.events.onError(id, body, type);
+    return [202, OK];
   }
 
   /** A streaming /response: chunks go on as they arrive; the answer ends when the body does. */

@@ -25,6 +25,8 @@ export interface RuntimeLaunch {
   runtimeDir: string;
   /** Where the runtime client lives on the host (mounted at runtimeDir by a sandbox). */
   hostRuntimeDir?: string;
+  /** A built-in runtime, which can talk to the server over its private channel (runtime-channel.ts). */
+  channel?: boolean;
 }
 
 /**
@@ -40,13 +42,13 @@ export function runtimeLaunch(runtime: RuntimeCommand, paths: (hostRuntimeDir: s
       // (measured: 61-67 ms without, 92 ms with, spawn to first /next), so the memory limit is left
       // to the sandbox's cgroup instead.
       const p = paths(dirname(NODE_BOOTSTRAP));
-      return { argv: [runtime.interpreter!, '--max-http-header-size=81920', join(p.runtimeDir, basename(NODE_BOOTSTRAP))], runtimeDir: p.runtimeDir, hostRuntimeDir: dirname(NODE_BOOTSTRAP) };
+      return { argv: [runtime.interpreter!, '--max-http-header-size=81920', join(p.runtimeDir, basename(NODE_BOOTSTRAP))], runtimeDir: p.runtimeDir, hostRuntimeDir: dirname(NODE_BOOTSTRAP), channel: true };
     }
     case 'python': {
       // -S: no host site-packages leak into functions (and a faster start); -B: no .pyc files
       // written into the read-only, shared code directory. The bootstrap line-buffers stdout itself.
       const p = paths(dirname(PYTHON_BOOTSTRAP));
-      return { argv: [runtime.interpreter!, '-S', '-B', join(p.runtimeDir, basename(PYTHON_BOOTSTRAP))], runtimeDir: p.runtimeDir, hostRuntimeDir: dirname(PYTHON_BOOTSTRAP) };
+      return { argv: [runtime.interpreter!, '-S', '-B', join(p.runtimeDir, basename(PYTHON_BOOTSTRAP))], runtimeDir: p.runtimeDir, hostRuntimeDir: dirname(PYTHON_BOOTSTRAP), channel: true };
     }
     case 'provided': {
       // /var/task/bootstrap first, then /opt/bootstrap from a layer (contract A8).

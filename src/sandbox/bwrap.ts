@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { hex } from '../shared/ids.js';
 import type { CgroupManager, EnvironmentCgroup } from './cgroups.js';
 import { killGroup, type Launcher } from './launcher.js';
@@ -42,8 +42,10 @@ export interface BwrapOptions {
  * A holder waits in its cgroup for the command to run: it reads, NUL-separated, the number of
  * environment variables, the variables, then the command, and execs it in place (same pid, same
  * cgroup, so the exit status is the command's). Perl is part of every Debian system (perl-base).
+ * It holds a runtime channel at fd 3 (runtime-channel.ts) and closes it when the command is not a
+ * built-in runtime (the variable naming the channel is absent).
  */
-const HOLDER = 'local $/; my @p = split /\\0/, scalar(<STDIN>) // "", -1; my $n = shift @p; %ENV = (); for (1 .. $n) { my ($k, $v) = split /=/, shift(@p), 2; $ENV{$k} = $v; } exec { $p[0] } @p or exit 127;';
+const HOLDER = 'local $/; my @p = split /\\0/, scalar(<STDIN>) // "", -1; my $n = shift @p; %ENV = (); for (1 .. $n) { my ($k, $v) = split /=/, shift(@p), 2; $ENV{$k} = $v; } if (!exists $ENV{_STRATUS_RUNTIME_FD} && open(my $c, "+<&=3")) { close $c } exec { $p[0] } @p or exit 127;';
 const PERL = '/usr/bin/perl';
 
 interface Slot {
@@ -122,7 +124,7 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
 
   const slots = new Slots(existsSync(PERL) ? (opts.slots ?? 2) : 0, async () => {
     const cgroup = opts.cgroups.create(`slot-${hex(8)}`);
-    const proc = spawn(PERL, ['-e', HOLDER], { env: {}, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const proc = spawn(PERL, ['-e', HOLDER], { env: {}, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], detached: true });
     proc.stdin!.on('error', () => undefined);
     const discard = () => {
       killGroup(proc.pid);
@@ -212,8 +214,9 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
         // on fd 3 until that process is in its cgroup, so nothing runs outside the limits.
         cgroup = opts.cgroups.create(`env-${spec.name}`);
         cgroup.configure({ memoryMB: spec.memoryMB });
-        proc = spawn(opts.bwrap, [...args, '--info-fd', '4', '--block-fd', '3', ...tail], { env: spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], detached: true });
-        const gate = proc.stdio[3] as Writable;
+        // fd 3 is the runtime channel (or nothing); bwrap's own pipes come after it.
+        proc = spawn(opts.bwrap, [...args, '--info-fd', '4', '--block-fd', '5', ...tail], { env: spec.env, stdio: ['ignore', 'pipe', 'pipe', spec.channel ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
+        const gate = proc.stdio[5 as number] as Writable;
         const info = proc.stdio[4] as Readable;
         // bwrap closes its ends once it has used them; resets there are expected.
         gate.on('error', () => undefined);
@@ -230,8 +233,12 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
           cgroup.join(Number(m[1])).then(() => gate.end('go'), () => killGroup(proc.pid));
         });
       }
+      const channel = proc.stdio[3] as Duplex | null;
+      // A slot's channel unused by a custom runtime: the holder closed its end before the exec.
+      if (channel && !spec.channel) channel.destroy();
       return {
         proc,
+        channel: spec.channel && channel ? channel : undefined,
         peakMemoryMB: () => {
           try {
             return cgroup.peakMemoryMB();

@@ -1,5 +1,6 @@
 /** How an execution environment's process tree is started. Implementations: bubblewrap + cgroups, and none. */
 import type { ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 
 export interface LaunchSpec {
   /** A name unique to the environment (its id). */
@@ -19,6 +20,8 @@ export interface LaunchSpec {
   ephemeralMB: number;
   /** The uid reserved with reserveUid(), if any. */
   uid?: number;
+  /** Give the process a private channel to the server at fd 3 (a built-in runtime: runtime-channel.ts). */
+  channel?: boolean;
 }
 
 /** Where things appear from inside the environment. */
@@ -31,6 +34,8 @@ export interface EnvironmentPaths {
 
 export interface Launched {
   proc: ChildProcess;
+  /** The server's end of the channel, when the spec asked for one. */
+  channel?: Duplex;
   /** Peak memory of the whole environment in MB, when the launcher can measure it. */
   peakMemoryMB(): number | undefined;
   /** Whether the kernel killed something in the environment for exceeding its memory. */

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { removeTree } from '../shared/fs.js';
 import { killGroup, type Launcher } from './launcher.js';
 
@@ -23,12 +24,13 @@ export const noneLauncher: Launcher = {
     const proc = spawn(spec.argv[0]!, spec.argv.slice(1), {
       cwd: spec.codeDir,
       env: { ...spec.env, TMPDIR: tmp },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: spec.channel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
       // Its own process group, so stopping the environment can signal everything it started.
       detached: true,
     });
     return {
       proc,
+      channel: spec.channel ? (proc.stdio[3] as Duplex) : undefined,
       peakMemoryMB: () => {
         // Without a cgroup, the runtime process's own peak resident memory is the best measure.
         try {

@@ -9,7 +9,8 @@
 import { UnhandledPromiseRejection } from './errors.js';
 import { getHandlerMetadata, loadHandler, type HandlerFunction, type HandlerMetadata } from './handler.js';
 import { logError, patchConsole } from './logging.js';
-import { RuntimeApiClient } from './rapid.js';
+import { ChannelClient } from './channel.js';
+import { RuntimeApiClient, type RuntimeClient } from './rapid.js';
 import { EXIT_UNCAUGHT, EXIT_UNHANDLED_REJECTION, Runtime } from './runtime.js';
 
 const noGlobal = () => process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA;
@@ -20,7 +21,11 @@ const noGlobal = () => process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA;
 void (async () => {
   // A stem cell has loaded all of the above before knowing its function; it now waits to be
   // given one, and takes on that function's environment as if it had been started with it.
-  const stemClient = process.env.STRATUS_STEM_CELL === '1' ? new RuntimeApiClient(process.env.AWS_LAMBDA_RUNTIME_API ?? '') : undefined;
+  // The platform's private channel, when it gave us one (not a variable user code should see).
+  const channelFd = process.env._STRATUS_RUNTIME_FD;
+  delete process.env._STRATUS_RUNTIME_FD;
+  const channel = channelFd ? new ChannelClient(Number(channelFd), process.env.AWS_LAMBDA_RUNTIME_API) : undefined;
+  const stemClient = process.env.STRATUS_STEM_CELL === '1' ? channel ?? new RuntimeApiClient(process.env.AWS_LAMBDA_RUNTIME_API ?? '') : undefined;
   if (stemClient) await becomeFunction(stemClient);
 
   // The one place the runtime reads its configuration: everything below is passed down.
@@ -37,7 +42,7 @@ void (async () => {
   }
 
   // A stem cell keeps the client it waited with: its socket and code paths are warm.
-  const runtime = new Runtime(stemClient ?? new RuntimeApiClient(runtimeApi), {
+  const runtime = new Runtime(stemClient ?? channel ?? new RuntimeApiClient(runtimeApi), {
     functionName: env.AWS_LAMBDA_FUNCTION_NAME,
     functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
     memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
@@ -77,7 +82,7 @@ void (async () => {
 })();
 
 /** Replace this process's environment with the function's, and look for modules where it says. */
-async function becomeFunction(client: RuntimeApiClient): Promise<void> {
+async function becomeFunction(client: RuntimeClient): Promise<void> {
   await rehearse();
   const vars = await client.specialise();
   for (const key of Object.keys(process.env)) delete process.env[key];
@@ -115,7 +120,7 @@ async function rehearse(): Promise<void> {
       postResponse: () => (resolve(), Promise.resolve()),
       postError: () => (resolve(), Promise.resolve()),
       postFatal: () => (resolve(), Promise.resolve()),
-    } as unknown as RuntimeApiClient;
+    } as unknown as RuntimeClient;
     setTimeout(resolve, 1000).unref();
     try {
       const info = { functionName: 'stem-cell', functionVersion: '$LATEST', memoryLimitInMB: '128', logGroupName: '', logStreamName: '' };

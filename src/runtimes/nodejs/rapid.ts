@@ -8,13 +8,25 @@
 import type { Agent, ClientRequest, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { ErrorResponse } from './errors.js';
 
-// See errors.ts on why builtins are not imported statically.
-const http = process.getBuiltinModule('node:http');
+// See errors.ts on why builtins are not imported statically. Loaded on first use: a runtime on
+// the platform's private channel (channel.ts) needs HTTP only for streaming responses.
+let httpModule: typeof import('node:http') | undefined;
+const http = (): typeof import('node:http') => (httpModule ??= process.getBuiltinModule('node:http'));
 
 /** One event as delivered by GET /runtime/invocation/next. */
 export interface NextInvocation {
   body: string;
   headers: IncomingHttpHeaders;
+}
+
+/** What the invoke loop needs from the platform: the HTTP Runtime API, or Stratus's private channel. */
+export interface RuntimeClient {
+  specialise(): Promise<Record<string, string>>;
+  next(): Promise<NextInvocation>;
+  postResponse(id: string, body: string): Promise<void>;
+  postError(id: string, error: ErrorResponse): Promise<void>;
+  postFatal(id: string | undefined, error: ErrorResponse): Promise<void>;
+  openResponseStream(id: string, contentType: string): ClientRequest;
 }
 
 const API = '/2018-06-01/runtime';
@@ -27,10 +39,10 @@ const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
 // and a process that cannot reach it should still die rather than hang until the deadline.
 const FATAL_POST_TIMEOUT_MS = 3000;
 
-export class RuntimeApiClient {
+export class RuntimeApiClient implements RuntimeClient {
   readonly hostname: string;
   readonly port: number;
-  readonly agent: Agent;
+  private agentInstance: Agent | undefined;
 
   constructor(hostPort: string) {
     // host:port with no scheme; a bracketed IPv6 literal is allowed.
@@ -38,7 +50,10 @@ export class RuntimeApiClient {
     const host = colon > 0 ? hostPort.slice(0, colon) : hostPort;
     this.hostname = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
     this.port = colon > 0 ? Number(hostPort.slice(colon + 1)) : 80;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  }
+
+  get agent(): Agent {
+    return (this.agentInstance ??= new (http().Agent)({ keepAlive: true, maxSockets: 1 }));
   }
 
   /**
@@ -111,7 +126,7 @@ export class RuntimeApiClient {
    * errors go in the trailers named here.
    */
   openResponseStream(id: string, contentType: string): ClientRequest {
-    return http.request({
+    return http().request({
       hostname: this.hostname,
       port: this.port,
       method: 'POST',
@@ -139,7 +154,7 @@ export class RuntimeApiClient {
         ? {}
         : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
       if (extraHeaders) Object.assign(headers, extraHeaders);
-      const req = http.request(
+      const req = http().request(
         { hostname: this.hostname, port: this.port, method, path, agent, headers },
         (res) => {
           res.setEncoding('utf8');

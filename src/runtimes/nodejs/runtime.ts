@@ -5,7 +5,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { HandlerFunction, HandlerMetadata } from './handler.js';
-import type { RuntimeApiClient } from './rapid.js';
+import type { RuntimeClient } from './rapid.js';
 import { NodeJsExit, toErrorResponse } from './errors.js';
 import { logError, setRequestId, setTenantId } from './logging.js';
 import type { createResponseStream } from './streaming.js';
@@ -40,7 +40,7 @@ export class Runtime {
   private createStream: typeof createResponseStream | undefined;
 
   constructor(
-    private readonly client: RuntimeApiClient,
+    private readonly client: RuntimeClient,
     private readonly info: FunctionInfo,
   ) {}
 

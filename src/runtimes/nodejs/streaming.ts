@@ -4,7 +4,7 @@
 // sent as HTTP trailers (contract A5).
 
 import type { ClientRequest } from 'node:http';
-import type { RuntimeApiClient } from './rapid.js';
+import type { RuntimeClient } from './rapid.js';
 import { InvalidStreamingOperation, toErrorResponse } from './errors.js';
 
 type Chunk = string | Uint8Array;
@@ -44,7 +44,7 @@ const READ_ONLY_PROPS = [
 const READ_WRITE_PROPS = ['destroyed', 'writable'] as const;
 
 /** Opens the streaming response for invocation `id`. */
-export function createResponseStream(client: RuntimeApiClient, id: string): StreamHandle {
+export function createResponseStream(client: RuntimeClient, id: string): StreamHandle {
   const req: ClientRequest = client.openResponseStream(id, 'application/octet-stream');
   let started = false;
 

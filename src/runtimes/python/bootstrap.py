@@ -36,34 +36,128 @@ import importlib
 import _socket  # socket.py would add enum/selectors imports we do not need
 
 
-def _become_function(address):
+class _ConnectionLost(Exception):
+    pass
+
+
+class _RuntimeApiError(Exception):
+    pass
+
+
+def _become_function(address, channel):
     # A stem cell (started before it knows its function) waits here for the
-    # function it becomes: Stratus answers GET /2018-06-01/stratus/specialise
-    # with that function's whole environment, which replaces this process's.
-    host, _, port = address.rpartition(":")
-    sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
-    sock.connect((host, int(port)))
-    sock.sendall(b"GET /2018-06-01/stratus/specialise HTTP/1.1\r\nHost: runtime\r\nConnection: close\r\n\r\n")
-    chunks = []
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    sock.close()
-    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
-    if not head.startswith(b"HTTP/1.1 200"):
-        sys.stderr.write("stratus python runtime: could not specialise: %r\n" % head[:100])
-        sys.exit(1)
-    env = json.loads(body)["env"]
+    # function it becomes: Stratus answers with that function's whole
+    # environment (over the private channel, or GET /2018-06-01/stratus/specialise),
+    # which replaces this process's.
+    if channel is not None:
+        env = json.loads(channel.specialise())
+    else:
+        host, _, port = address.rpartition(":")
+        sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+        sock.connect((host, int(port)))
+        sock.sendall(b"GET /2018-06-01/stratus/specialise HTTP/1.1\r\nHost: runtime\r\nConnection: close\r\n\r\n")
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        sock.close()
+        head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            sys.stderr.write("stratus python runtime: could not specialise: %r\n" % head[:100])
+            sys.exit(1)
+        env = json.loads(body)["env"]
     os.environ.clear()
     os.environ.update(env)
     if env.get("LAMBDA_TASK_ROOT"):
         os.chdir(env["LAMBDA_TASK_ROOT"])
 
 
+class _Channel:
+    """Stratus's private channel to the platform (a socket pair at the fd named
+    by _STRATUS_RUNTIME_FD): each Runtime API message is one frame instead of an
+    HTTP request and its answer. A frame: kind (1 byte), head length and body
+    length (u32 little-endian), the head (fields separated by NUL), the body.
+    The platform's side is src/environments/runtime-channel.ts."""
+
+    _HEADERS = ("lambda-runtime-aws-request-id", "lambda-runtime-deadline-ms",
+                "lambda-runtime-invoked-function-arn", "lambda-runtime-trace-id",
+                "lambda-runtime-client-context", "lambda-runtime-cognito-identity",
+                "lambda-runtime-aws-tenant-id")
+
+    def __init__(self, fd):
+        self._sock = _socket.socket(fileno=fd)
+        self._sock.settimeout(None)
+        self._buf = bytearray()
+
+    @staticmethod
+    def _frame(kind, fields, body=b""):
+        head = "\0".join(fields).encode("utf-8")
+        return b"%c%s%s%s%s" % (kind, len(head).to_bytes(4, "little"), len(body).to_bytes(4, "little"), head, body)
+
+    def _read(self, kinds):
+        buf = self._buf
+        while True:
+            if len(buf) >= 9:
+                head_len = int.from_bytes(buf[1:5], "little")
+                end = 9 + head_len + int.from_bytes(buf[5:9], "little")
+                if len(buf) >= end:
+                    kind, head, body = buf[0], bytes(buf[9:9 + head_len]), bytes(buf[9 + head_len:end])
+                    del buf[:end]
+                    if kind not in kinds:
+                        raise _RuntimeApiError("unexpected frame %r from the platform" % kind)
+                    return kind, head, body
+            chunk = self._sock.recv(262144)
+            if not chunk:
+                raise _RuntimeApiError("the platform closed the runtime channel")
+            buf += chunk
+
+    def _send(self, data):
+        try:
+            self._sock.sendall(data)
+        except OSError as e:
+            raise _RuntimeApiError("runtime channel lost: %r" % e)
+
+    def specialise(self):
+        self._send(self._frame(0x57, ()))
+        return self._read((0x53,))[2]
+
+    def next(self):
+        self._send(self._frame(0x4E, ()))
+        kind, head, body = self._read((0x49, 0x58))
+        if kind == 0x58:
+            raise _RuntimeApiError("GET /next failed with status %s: %s" % (head.decode("latin-1"), body.decode("utf-8", "replace")))
+        headers = {"content-type": "application/json"}
+        for name, value in zip(self._HEADERS, head.split(b"\0")):
+            if value:
+                # As the HTTP client reads header bytes: UTF-8, else Latin-1.
+                try:
+                    headers[name] = value.decode("utf-8")
+                except UnicodeDecodeError:
+                    headers[name] = value.decode("latin-1")
+        return headers, body
+
+    def post_response(self, request_id, body, content_type):
+        self._send(self._frame(0x52, (request_id, content_type), body))
+
+    def post_error(self, request_id, error, xray_cause):
+        self._send(self._frame(0x45, (request_id, error["errorType"]), _to_json(error).encode("utf-8")))
+
+    def post_init_error(self, error):
+        self._send(self._frame(0x46, (error["errorType"],), _to_json(error).encode("utf-8")))
+
+
+def _open_channel():
+    # The variable is Stratus's, not the function's: gone before user code runs.
+    fd = os.environ.pop("_STRATUS_RUNTIME_FD", None)
+    return _Channel(int(fd)) if fd else None
+
+
+_CHANNEL = _open_channel()
+
 if os.environ.get("STRATUS_STEM_CELL") == "1":
-    _become_function(os.environ.get("AWS_LAMBDA_RUNTIME_API", ""))
+    _become_function(os.environ.get("AWS_LAMBDA_RUNTIME_API", ""), _CHANNEL)
 
 # ---------------------------------------------------------------------------
 # Settings read once at start (AWS's runtime also reads them once).
@@ -256,14 +350,6 @@ def _encode_result(result):
 
 # ---------------------------------------------------------------------------
 # Runtime API client: HTTP/1.1 over one persistent connection.
-
-class _ConnectionLost(Exception):
-    pass
-
-
-class _RuntimeApiError(Exception):
-    pass
-
 
 class _RuntimeApi:
     def __init__(self, address):
@@ -871,7 +957,7 @@ def main():
     if not address:
         sys.stderr.write("stratus python runtime: AWS_LAMBDA_RUNTIME_API is not set\n")
         sys.exit(1)
-    api = _RuntimeApi(address)
+    api = _CHANNEL or _RuntimeApi(address)
     handler_name = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("_HANDLER", "")
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     prefixes = tuple({sys.base_prefix + os.sep, sys.base_exec_prefix + os.sep})

@@ -1,0 +1,141 @@
+/**
+ * The private channel between the server and the built-in runtimes (runtime-channel.ts), and the
+ * HTTP Runtime API those runtimes fall back to with `--runtime-channel off`: the same functions,
+ * the same answers, either way. Also what a function can do to its own channel.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { encodeFrame, Frame, FrameReader } from '../src/environments/runtime-channel.js';
+import { deploy, invoke } from './helpers/functions.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+describe('channel frames', () => {
+  const read = (max: number, chunks: Buffer[]) => {
+    const frames: { kind: number; fields: string[]; body?: string }[] = [];
+    const errors: string[] = [];
+    const r = new FrameReader(max, (kind, fields, body) => frames.push({ kind, fields, body: body?.toString() }), (why) => errors.push(why));
+    for (const c of chunks) r.push(c);
+    return { frames, errors };
+  };
+
+  it('reads frames split anywhere, and several in one chunk', () => {
+    const all = Buffer.concat([encodeFrame(Frame.Response, ['id-1', 'application/json'], '{"a":1}'), encodeFrame(Frame.Next, []), encodeFrame(Frame.Error, ['id-2', 'T'], 'é')]);
+    for (let cut = 1; cut < all.length; cut += 3) {
+      const { frames, errors } = read(100, [all.subarray(0, cut), all.subarray(cut)]);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(frames, [
+        { kind: Frame.Response, fields: ['id-1', 'application/json'], body: '{"a":1}' },
+        { kind: Frame.Next, fields: [], body: '' },
+        { kind: Frame.Error, fields: ['id-2', 'T'], body: 'é' },
+      ]);
+    }
+  });
+
+  it('skips a body over the limit without holding it, then goes on', () => {
+    const big = encodeFrame(Frame.Response, ['id'], Buffer.alloc(5000, 120));
+    const chunks = [];
+    for (let i = 0; i < big.length; i += 700) chunks.push(big.subarray(i, i + 700));
+    const { frames } = read(1000, [...chunks, encodeFrame(Frame.Next, [])]);
+    assert.deepEqual(frames, [{ kind: Frame.Response, fields: ['id'], body: undefined }, { kind: Frame.Next, fields: [], body: '' }]);
+  });
+
+  it('calls a head of absurd length a protocol error', () => {
+    const bad = Buffer.alloc(9);
+    bad[0] = Frame.Response;
+    bad.writeUInt32LE(1 << 30, 1);
+    assert.equal(read(100, [bad]).errors.length, 1);
+  });
+});
+
+const SEVEN_MB = 7 * 1024 * 1024;
+const NODE: Record<string, string> = {
+  ok: 'exports.handler = async (e, ctx) => ({ e, cc: ctx.clientContext, fd: process.env._STRATUS_RUNTIME_FD ?? null, id: ctx.awsRequestId });',
+  // The result is sent once the timer has run (callbackWaitsForEmptyEventLoop): the channel must not keep the loop alive.
+  callback: 'exports.handler = (e, ctx, cb) => { globalThis.n = (globalThis.n ?? 0); setTimeout(() => { globalThis.n++; }, 30); cb(null, { before: globalThis.n }); };',
+  fails: 'exports.handler = async () => { throw new TypeError("nope"); };',
+  crash: 'exports.handler = () => { setTimeout(() => { throw new Error("later"); }, 1); return new Promise(() => {}); };',
+  huge: `exports.handler = async () => "x".repeat(${SEVEN_MB});`,
+  never: 'exports.handler = async () => new Promise(() => setInterval(() => {}, 1000));',
+};
+const PY = {
+  ok: 'import os\ndef handler(e, ctx):\n    return {"e": e, "cc": ctx.client_context.custom if ctx.client_context else None, "fd": os.environ.get("_STRATUS_RUNTIME_FD"), "id": ctx.aws_request_id}\n',
+  fails: 'def handler(e, ctx):\n    raise ValueError("bad")\n',
+};
+
+for (const mode of ['on', 'off'] as const) {
+  describe(`built-in runtimes with --runtime-channel ${mode}`, () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startTestServer({ 'runtime-channel': mode, 'stem-cells': 'off' });
+      for (const [name, code] of Object.entries(NODE)) await deploy(s.client, `n-${name}`, { 'index.js': code }, { Timeout: 3 });
+      for (const [name, code] of Object.entries(PY)) await deploy(s.client, `p-${name}`, { 'app.py': code }, { Runtime: 'python3.11', Handler: 'app.handler' });
+    });
+    const cc = Buffer.from(JSON.stringify({ custom: { k: 'vé ✓' } })).toString('base64');
+
+    it('runs Node and Python handlers warm and cold, with the client context intact and no trace of the channel', async () => {
+      for (const fn of ['n-ok', 'p-ok']) {
+        for (let i = 0; i < 3; i++) {
+          const r = await invoke(s.client, fn, { i }, { ClientContext: cc });
+          assert.equal(r.error, undefined, r.text);
+          assert.deepEqual(r.json.e, { i });
+          assert.deepEqual(fn === 'n-ok' ? r.json.cc.custom : r.json.cc, { k: 'vé ✓' });
+          assert.equal(r.json.fd, null);
+          assert.match(r.log, new RegExp(`REPORT RequestId: ${r.json.id}\\t`));
+          if (i > 0) assert.doesNotMatch(r.log, /Init Duration/);
+        }
+      }
+    });
+
+    it('sends a callback result once the event loop is empty', async () => {
+      const a = await invoke(s.client, 'n-callback');
+      const b = await invoke(s.client, 'n-callback');
+      assert.deepEqual([a.json, b.json], [{ before: 0 }, { before: 1 }]);
+    });
+
+    it('reports errors, crashes, oversized responses and timeouts as AWS does, then serves again', async () => {
+      const f = await invoke(s.client, 'n-fails');
+      assert.equal(f.error, 'Unhandled');
+      assert.equal(f.json.errorType, 'TypeError');
+      const p = await invoke(s.client, 'p-fails');
+      assert.equal(p.json.errorType, 'ValueError');
+      const c = await invoke(s.client, 'n-crash');
+      assert.equal(c.json.errorType, 'Error');
+      assert.equal(c.json.errorMessage, 'later');
+      const h = await invoke(s.client, 'n-huge');
+      assert.equal(h.json.errorType, 'Function.ResponseSizeTooLarge');
+      const t = await invoke(s.client, 'n-never', {}, {});
+      assert.equal(t.json.errorType, 'Sandbox.Timedout');
+      for (const fn of ['n-fails', 'n-crash', 'n-huge', 'p-fails']) assert.equal((await invoke(s.client, fn)).error, 'Unhandled');
+      assert.equal((await invoke(s.client, 'n-ok')).error, undefined);
+    });
+  });
+}
+
+describe('a function that tampers with its own channel', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ 'stem-cells': 'off' });
+  });
+
+  it('writing garbage to it ends only its own environment (Runtime.ExitError); the next call starts afresh', async () => {
+    await deploy(s.client, 'garbage', { 'index.js': 'const fs = require("fs");\nexports.handler = async (e) => { if (e.bad) { const b = Buffer.alloc(9, 255); fs.writeSync(3, b); await new Promise((r) => setTimeout(r, 2000)); } return "fine"; };' }, { Timeout: 5 });
+    const bad = await invoke(s.client, 'garbage', { bad: true });
+    assert.equal(bad.error, 'Unhandled');
+    assert.equal(bad.json.errorType, 'Runtime.ExitError', bad.text);
+    const good = await invoke(s.client, 'garbage', {});
+    assert.equal(good.json, 'fine');
+    assert.match(good.log, /Init Duration/);
+  });
+
+  it('a forged answer for another request id is ignored; its real answer still counts', async () => {
+    await deploy(s.client, 'forger', {
+      'index.js': `const fs = require("fs");
+function frame(kind, fields, body) { const h = Buffer.from(fields.join("\\0")); const b = Buffer.from(body); const o = Buffer.alloc(9); o[0] = kind; o.writeUInt32LE(h.length, 1); o.writeUInt32LE(b.length, 5); return Buffer.concat([o, h, b]); }
+exports.handler = async () => { fs.writeSync(3, frame(0x52, ["not-a-real-id", "application/json"], '"forged"')); return "real"; };`,
+    });
+    const r = await invoke(s.client, 'forger');
+    assert.equal(r.error, undefined);
+    assert.equal(r.json, 'real');
+    assert.equal((await invoke(s.client, 'forger')).json, 'real');
+  });
+});
