@@ -59,6 +59,8 @@ export class EnvironmentPool {
   private closed = false;
 
   private readonly stems?: StemCells;
+  /** On-demand cold starts of runtimes that have stem cells: once answered, the cells are refilled. */
+  private readonly coldStarts = new WeakSet<Environment>();
 
   constructor(private readonly deps: PoolDeps) {
     const cells = deps.stemCells;
@@ -85,6 +87,7 @@ export class EnvironmentPool {
       let env = this.idlePinned.get(key)?.pop() ?? this.idle.get(key)?.pop() ?? (await this.startOrWait(config, key));
       counters = this.deps.metrics.start(config.name, config.version);
       let result = await env.invoke(inv);
+      if (this.coldStarts.delete(env)) this.stems!.coldStartDone(config.runtime);
       if (result.undelivered) {
         env = config.layers.length ? await this.createWithLayers(config) : this.create(config);
         result = await env.invoke(inv);
@@ -229,12 +232,14 @@ export class EnvironmentPool {
     this.makeRoom(config.memorySize);
     // The invoke path checked that this server can run the runtime.
     const runtime = this.deps.runtimes[config.runtime]!;
-    const cell = initType === 'on-demand' && !optDir && stemCellFits(config, runtime.kind) ? this.stems?.take(config.runtime) : undefined;
+    const fits = this.stems !== undefined && initType === 'on-demand' && !optDir && stemCellFits(config, runtime.kind);
+    const cell = fits ? this.stems!.take(config.runtime) : undefined;
     if (cell) {
       try {
         cell.specialise(config, this.deps.codeDir(config.codeSha256), initType);
         this.live.add(cell);
         this.liveMemoryMB += config.memorySize;
+        this.coldStarts.add(cell);
         return cell;
       } catch (err) {
         // A cell that cannot take this function is dropped; the cold start spawns as usual.
@@ -245,6 +250,7 @@ export class EnvironmentPool {
     const env = new Environment(config, this.deps.codeDir(config.codeSha256), runtime, this.deps, (e) => this.forget(e), initType, optDir);
     this.live.add(env);
     this.liveMemoryMB += config.memorySize;
+    if (fits) this.coldStarts.add(env);
     return env;
   }
 
