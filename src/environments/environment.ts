@@ -220,7 +220,8 @@ export class Environment {
         onNext: () => {
           if (this.initDurationMs === undefined) {
             this.initDurationMs = this.deps.clock.monotonic() - this.initStartedAt;
-            this.launched?.initDone();
+            // The CPU share's cgroup writes (~0.5 ms) wait until the first event has been handed over.
+            setImmediate(() => this.launched?.initDone());
             this.initSettled();
             if (this.warming) {
               clearTimeout(this.warming.timer);
