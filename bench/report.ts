@@ -57,6 +57,7 @@ export function ratios(r: Results): NonNullable<Results['ratios']> {
   add('invokeP50C1VsHop', ratio(p50c1('stratusInvoke'), p50c1('hop')), 'Stratus Invoke API p50 at c=1 ÷ one-hop floor p50', '≤ 1.5', (v) => v <= 1.5);
   add('urlP50C1VsHop', ratio(p50c1('stratusUrl'), p50c1('hop')), 'Stratus function URL p50 at c=1 ÷ one-hop floor p50', '≤ 1.5', (v) => v <= 1.5);
   add('invokeC10VsInline', ratio(rps10('stratusInvoke'), rps10('inline')), 'Stratus Invoke API c=10 req/s ÷ inline floor');
+  add('channelC10VsHttp', ratio(rps10('stratusInvoke'), rps10('stratusInvokeHttp')), 'Stratus Invoke API c=10 req/s, runtime channel ÷ HTTP Runtime API (--runtime-channel off)');
   const pre = r.cold.prewarmed?.node?.e2eP50;
   add('coldPrewarmedNodeP50Ms', pre === undefined ? null : Number(pre.toFixed(1)), 'cold start p50 (Node, pre-warmed path), ms', '≤ 15 ms', (v) => v <= 15);
   return out;
@@ -122,7 +123,7 @@ are shared: figures vary ±15% or more run to run, so compare only within one ru
 
 How to run: \`npm run bench\` (this file and bench/results/<date>.json); \`npm run bench -- --quick\`
 (1 s points, a harness check, written to the temp dir); \`npm run bench -- --only floors,peer\`
-(sections: floors, peer, invoke, url, none, cold, prewarmed, async, density). BENCH_SECONDS,
+(sections: floors, peer, invoke, url, none, http, cold, prewarmed, async, density). BENCH_SECONDS,
 BENCH_WARMUP and BENCH_COLD override the point length, warm-up and cold-start count.
 
 ## Method

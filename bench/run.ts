@@ -6,7 +6,7 @@
  *   npm run bench                      the full run (~6-8 min on 2 cores; must stay under 10)
  *   npm run bench -- --quick           1 s points, few cold starts, a small density ramp: checks the
  *                                      harness in ~2 min; writes to the temp dir, not to docs/
- *   npm run bench -- --only peer,cold  some sections only (floors, peer, invoke, url, none, cold,
+ *   npm run bench -- --only peer,cold  some sections only (floors, peer, invoke, url, none, http, cold,
  *                                      prewarmed, async, density); also writes to the temp dir
  *   node dist/bench/run.js --render bench/results/<date>.json
  *                                      docs/benchmarks.md again from a run's figures (wording changes)
@@ -231,6 +231,21 @@ async function main(): Promise<void> {
       }
     });
     if (isSkipped(res)) r.warm.stratusInvokeNone = { label: 'Stratus Invoke API (SigV4, --sandbox none)', skipped: res.skipped };
+  }
+
+  // The built-in runtime over the HTTP Runtime API instead of its private channel: what the channel saves.
+  if (want('http') && serveFlags(ROOT).has('runtime-channel')) {
+    const label = 'Stratus Invoke API (SigV4, bubblewrap, --runtime-channel off)';
+    const res = await guarded('Stratus (--runtime-channel off)', notes, async () => {
+      const s = await startStratus(ROOT, ['--runtime-channel', 'off', ...warmArgs]);
+      try {
+        await helloOn(s);
+        r.warm.stratusInvokeHttp = await load({ label }, `${s.url}/2015-03-31/functions/bench-hello/invocations`, invokeHeaders(s, 'bench-hello'), settled(s, 'bench-hello'));
+      } finally {
+        await s.close();
+      }
+    });
+    if (isSkipped(res)) r.warm.stratusInvokeHttp = { label, skipped: res.skipped };
   }
 
   // The pre-warmed path: a second server, so both paths are measured in this one run.
