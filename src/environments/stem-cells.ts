@@ -100,6 +100,8 @@ export class StemCells {
       },
       (err: Error) => {
         r.starting--;
+        // Stopped because the server is shutting down: not a failure.
+        if (this.closed) return;
         // A runtime that cannot start as a cell (e.g. a broken interpreter) keeps spawning instead.
         r.target = 0;
         this.deps.logError(new Error(`stem cell for ${runtimeId} failed to start: ${err.message}`));
