@@ -1,16 +1,15 @@
 // Server-side verification of AWS Signature Version 4 (Authorization header and presigned URLs).
 //
-// Nothing is canonicalised or derived by hand: the expected signature comes from the same
-// @smithy/signature-v4 code the AWS SDK for JavaScript signs with, fed exactly the headers the client
-// listed in SignedHeaders, the whole received query, the client's date and the client's credential
-// scope. The order of checks and the error texts are AWS's: recorded AWS responses kept in dynalite's
+// The expected signature is computed (sigv4-canonical.ts, checked against the @smithy/signature-v4
+// code the AWS SDK for JavaScript signs with) from exactly the headers the client listed in
+// SignedHeaders, the whole received query, the client's date and the client's credential scope.
+// The order of checks and the error texts are AWS's: recorded AWS responses kept in dynalite's
 // validation code, the scratchstack-aws-signature error-ordering notes, AWS's "Troubleshoot signed
 // requests" page, and issue reports quoting Lambda (e.g. brefphp/bref#1250, iann0036/iamlive#58,
 // erlcloud/erlcloud#690, serverless/enterprise#11).
 
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { SignatureV4, getCanonicalHeaders, getSigningKey } from '@smithy/signature-v4';
-import { Hash } from '@smithy/hash-node';
+import { timingSafeEqual } from 'node:crypto';
+import { ALGORITHM, canonicalRequest, sha256Hex, signature, signingKey, stringToSign, type Query } from './sigv4-canonical.js';
 
 /** An incoming HTTP request as the gateway received it. */
 export interface SignedRequest {
@@ -51,17 +50,12 @@ export interface VerifyOptions {
   allowUnsignedPayload?: boolean;
 }
 
-const ALGORITHM = 'AWS4-HMAC-SHA256';
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 const MAX_PRESIGN_SECONDS = 604800; // one week, the SigV4 presign ceiling
 const BASIC_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 const MSG_MISMATCH = 'The request signature we calculated does not match the signature you provided. '
   + 'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
-
-const sha256 = Hash.bind(null, 'sha256');
-
-type Query = Record<string, string | string[]>;
 
 interface Parsed {
   presigned: boolean;
@@ -146,7 +140,8 @@ export async function verifySigV4(
   }
   if (scopeErrors) return fail('InvalidSignatureException', scopeErrors);
 
-  const secret = await secretFor(accessKeyId, p.sessionToken);
+  const found = secretFor(accessKeyId, p.sessionToken);
+  const secret = typeof found === 'object' ? await found : found;
   if (secret === undefined) {
     return fail('UnrecognizedClientException', 'The security token included in the request is invalid.');
   }
@@ -158,21 +153,18 @@ export async function verifySigV4(
   if (claimed === UNSIGNED_PAYLOAD && opts.allowUnsignedPayload === false) {
     return fail('InvalidSignatureException', MSG_MISMATCH);
   }
-  const payloadHash = claimed === UNSIGNED_PAYLOAD ? claimed : createHash('sha256').update(req.body).digest('hex');
+  const payloadHash = claimed === UNSIGNED_PAYLOAD ? claimed : sha256Hex(req.body);
 
   // The canonical request holds exactly the client's signed headers (so its own x-amz-date, or Date,
-  // and x-amz-security-token) and the whole received query; smithy drops X-Amz-Signature from it.
-  const headers: Record<string, string> = Object.create(null);
+  // and x-amz-security-token) and the whole received query but X-Amz-Signature.
+  const headers = new Map<string, string>();
   for (const name of p.signedHeaders) {
     const v = header(req.headers, name);
-    if (v !== undefined) headers[name] = v;
+    if (v !== undefined) headers.set(name, v);
   }
-  const stringToSign = await verifier.stringToSign(
-    { method: req.method, protocol: 'http:', hostname: '', path: req.rawPath, query, headers },
-    new Set(p.signedHeaders), payloadHash, p.date, p.credential.slice(accessKeyId.length + 1));
-  const hmac = new sha256(await signingKey(accessKeyId, secret, scopeDate, region, service));
-  hmac.update(stringToSign);
-  const expected = Buffer.from(await hmac.digest()).toString('hex');
+  const canonical = canonicalRequest({ method: req.method, rawPath: req.rawPath, query, headers, payloadHash });
+  const toSign = stringToSign(p.date, p.credential.slice(accessKeyId.length + 1), canonical);
+  const expected = signature(signingKey(accessKeyId, secret, scopeDate, region, service), toSign);
   if (!safeEqual(expected, p.signature)) return fail('InvalidSignatureException', MSG_MISMATCH);
   return p.sessionToken === undefined
     ? { ok: true, accessKeyId, region, service }
@@ -238,10 +230,10 @@ function parseAuthQuery(query: Query): Parsed | AuthResult {
 function checkTime(p: Parsed, signedAt: Date, now: Date, skewMs: number): AuthResult | undefined {
   const t = signedAt.getTime();
   const n = now.getTime();
-  const window = skewMs % 60_000 === 0 ? `${skewMs / 60_000} min.` : `${Math.round(skewMs / 1000)} sec.`;
+  const window = () => (skewMs % 60_000 === 0 ? `${skewMs / 60_000} min.` : `${Math.round(skewMs / 1000)} sec.`);
   if (t > n + skewMs) {
     return fail('InvalidSignatureException', `Signature not yet current: ${p.date} is still later than `
-      + `${basic(new Date(n + skewMs))} (${basic(now)} + ${window})`);
+      + `${basic(new Date(n + skewMs))} (${basic(now)} + ${window()})`);
   }
   if (p.expires !== undefined) {
     // S3's presigned-URL wording; Lambda has no presigned URLs of its own. Without X-Amz-Expires,
@@ -256,44 +248,9 @@ function checkTime(p: Parsed, signedAt: Date, now: Date, skewMs: number): AuthRe
   }
   if (t < n - skewMs) {
     return fail('InvalidSignatureException', `Signature expired: ${p.date} is now earlier than `
-      + `${basic(new Date(n - skewMs))} (${basic(now)} - ${window})`);
+      + `${basic(new Date(n - skewMs))} (${basic(now)} - ${window()})`);
   }
   return undefined;
-}
-
-type SmithyRequest = Parameters<typeof getCanonicalHeaders>[0];
-
-/** A SignatureV4 that exposes its canonical-request and string-to-sign steps for verification. */
-class Verifier extends SignatureV4 {
-  stringToSign(req: SmithyRequest, signed: Set<string>, payloadHash: string, longDate: string,
-    scope: string): Promise<string> {
-    // signableHeaders lets listed headers through even where smithy would never sign them
-    // (user-agent, expect, ...): the client's SignedHeaders list is the truth.
-    const canonical = this.createCanonicalRequest(req, getCanonicalHeaders(req, undefined, signed), payloadHash);
-    return this.createStringToSign(longDate, scope, canonical, ALGORITHM);
-  }
-}
-
-// Configured as @aws-sdk/client-lambda configures its signer: uriEscapePath true, so the
-// already-encoded path (my-fn%3A%24LATEST) is escaped again, as the SDKs and the CLI do for every
-// service but S3. Credentials and scope are per request; these placeholders are never used.
-const verifier = new Verifier({ credentials: { accessKeyId: '', secretAccessKey: '' }, region: 'us-east-1',
-  service: 'lambda', sha256, uriEscapePath: true, applyChecksum: false });
-
-// Derived signing keys per (key, day, region, service). smithy's getSigningKey has its own cache, but
-// it is one process-wide FIFO of 50 entries and costs an HMAC per call just to form its cache key.
-const MAX_KEYS = 4096;
-const keys = new Map<string, { secret: string; key: Promise<Uint8Array> }>();
-
-function signingKey(accessKeyId: string, secret: string, day: string, region: string, service: string) {
-  const id = `${accessKeyId}/${day}/${region}/${service}`;
-  const hit = keys.get(id);
-  if (hit && hit.secret === secret) return hit.key;
-  const key = getSigningKey(sha256, { accessKeyId, secretAccessKey: secret }, day, region, service);
-  keys.delete(id);
-  keys.set(id, { secret, key });
-  if (keys.size > MAX_KEYS) keys.delete(keys.keys().next().value!);
-  return key;
 }
 
 /** Decodes a raw query string into smithy's query shape; repeated keys become arrays. */
@@ -328,11 +285,17 @@ function decode(s: string): string {
   }
 }
 
+// Requests signed in the same second carry the same date: parse it once.
+let lastDate: { s: string; d: Date } | undefined;
+
 function parseDate(s: string): Date | undefined {
+  if (lastDate?.s === s) return lastDate.d;
   const m = BASIC_DATE.exec(s);
   if (!m) return undefined;
   const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
-  return basic(d) === s ? d : undefined; // rejects 20240231T... and similar rollovers
+  if (basic(d) !== s) return undefined; // rejects 20240231T... and similar rollovers
+  lastDate = { s, d };
+  return d;
 }
 
 function basic(d: Date): string {
