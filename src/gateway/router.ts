@@ -54,12 +54,19 @@ export interface Match {
 }
 
 export class Router {
-  private readonly routes: Compiled[] = [];
+  /**
+   * Routes by method and segment count (`POST 4`), in the order added: a request is only tried
+   * against routes that could match it, not against the whole API.
+   */
+  private readonly routes = new Map<string, Compiled[]>();
 
   add(...routes: Route[]): this {
     for (const route of routes) {
       const segments = route.path.split('/').filter(Boolean).map((s) => (s.startsWith('{') ? { label: s.slice(1, -1) } : s));
-      this.routes.push({ route, segments });
+      const key = `${route.method} ${segments.length}`;
+      const list = this.routes.get(key);
+      if (list) list.push({ route, segments });
+      else this.routes.set(key, [{ route, segments }]);
     }
     return this;
   }
@@ -67,8 +74,9 @@ export class Router {
   /** Match a raw (still percent-encoded) path; labels are decoded, as the SDK encodes them. */
   match(method: string, rawPath: string): Match | undefined {
     const parts = rawPath.split('/').filter(Boolean);
-    for (const c of this.routes) {
-      if (c.route.method !== method || c.segments.length !== parts.length) continue;
+    const candidates = this.routes.get(`${method} ${parts.length}`);
+    if (!candidates) return undefined;
+    for (const c of candidates) {
       const params: Record<string, string> = {};
       let ok = true;
       for (let i = 0; i < parts.length && ok; i++) {

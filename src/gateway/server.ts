@@ -28,17 +28,33 @@ export interface GatewayDeps {
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
 export function createGateway(deps: GatewayDeps): Server {
+  const date = httpDate(deps.clock);
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
-    handle(deps, req, res).catch((err) => {
+    handle(deps, date, req, res).catch((err) => {
       deps.logError(err);
-      if (!res.headersSent) send(res, uuid(), toWireError(err));
+      if (!res.headersSent) send(res, date(), uuid(), toWireError(err));
       else res.destroy();
     });
   });
   return server;
 }
 
-async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The Date header from the platform's clock (SDKs correct their signing clock from it), formatted once a second. */
+function httpDate(clock: Clock): () => string {
+  let second = NaN;
+  let text = '';
+  return () => {
+    const now = clock.now();
+    const s = Math.floor(now / 1000);
+    if (s !== second) {
+      second = s;
+      text = new Date(now).toUTCString();
+    }
+    return text;
+  };
+}
+
+async function handle(deps: GatewayDeps, date: () => string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = uuid();
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -50,13 +66,13 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     if (target) return serveFunctionUrl(deps.functionUrls, req, res, target, rawPath, rawQuery);
   }
   // The Date header comes from the platform's clock: SDKs correct their signing clock from it.
-  res.setHeader('date', new Date(deps.clock.now()).toUTCString());
+  const now = date();
   try {
     if (method === 'GET' && rawPath === '/health') {
       const ready = deps.isReady();
-      return send(res, requestId, { status: ready ? 200 : 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: ready ? 'ok' : 'starting' }) });
+      return send(res, now, requestId, { status: ready ? 200 : 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: ready ? 'ok' : 'starting' }) });
     }
-    if (method === 'GET' && rawPath.startsWith(CODE_PATH)) return serveCode(deps, res, requestId, rawPath, rawQuery);
+    if (method === 'GET' && rawPath.startsWith(CODE_PATH)) return serveCode(deps, res, now, requestId, rawPath, rawQuery);
 
     const match = deps.router.match(method, rawPath);
     const body = await readBody(req, match?.route.maxBody ?? DEFAULT_MAX_BODY, match?.route.operation ?? 'Unknown');
@@ -75,21 +91,48 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
       requestId,
       origin: `http://${req.headers.host ?? 'localhost'}`,
     };
-    if (match.route.stream) return await match.route.stream(apiReq, res);
-    send(res, requestId, await match.route.handler(apiReq));
+    if (match.route.stream) {
+      res.setHeader('date', now);
+      return await match.route.stream(apiReq, res);
+    }
+    send(res, now, requestId, await match.route.handler(apiReq));
   } catch (err) {
     if (!(err instanceof StratusError)) deps.logError(err);
     // A streamed response already under way cannot turn into an error response.
     if (res.headersSent) res.destroy();
-    else send(res, requestId, toWireError(err));
+    else send(res, now, requestId, toWireError(err));
   }
 }
 
-function send(res: ServerResponse, requestId: string, out: { status: number; headers?: Record<string, string>; body?: string | Buffer }): void {
-  res.statusCode = out.status;
-  res.setHeader('x-amzn-RequestId', requestId);
-  if (out.headers) for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+/**
+ * Answer in one writeHead (no setHeader per header): Date, the request id, then the handler's
+ * headers, each replacing an earlier one of the same name in any case, as setHeader would. writeHead
+ * sends the head before the body is known, so the Content-Length Node adds itself when a body is
+ * ended in one piece is added here, under the same condition (a response that may have a body).
+ */
+function send(res: ServerResponse, date: string, requestId: string, out: { status: number; headers?: Record<string, string>; body?: string | Buffer }): void {
+  const head: Record<string, string | number> = { date, 'x-amzn-RequestId': requestId };
+  if (out.headers) for (const k in out.headers) put(head, k, out.headers[k]!);
+  const status = out.status;
+  const hasBody = res.req.method !== 'HEAD' && status !== 204 && status !== 304 && (status < 100 || status >= 200);
+  if (hasBody && find(head, 'content-length') === undefined && find(head, 'transfer-encoding') === undefined) {
+    const body = out.body;
+    head['Content-Length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  }
+  res.writeHead(status, head);
   res.end(out.body);
+}
+
+/** The key under which `head` holds the header `lower` (compared case-insensitively), if any. */
+function find(head: Record<string, unknown>, lower: string): string | undefined {
+  for (const k in head) if (k.length === lower.length && k.toLowerCase() === lower) return k;
+  return undefined;
+}
+
+function put(head: Record<string, string | number>, name: string, value: string): void {
+  const prev = find(head, name.toLowerCase());
+  if (prev !== undefined && prev !== name) delete head[prev];
+  head[name] = value;
 }
 
 /** Read the whole body, refusing (without buffering) anything over the operation's limit. */
@@ -99,19 +142,20 @@ async function readBody(req: IncomingMessage, max: number, operation: string): P
   return body;
 }
 
-function serveCode(deps: GatewayDeps, res: ServerResponse, requestId: string, rawPath: string, rawQuery: string): void {
+function serveCode(deps: GatewayDeps, res: ServerResponse, date: string, requestId: string, rawPath: string, rawQuery: string): void {
   const sha = deps.links.verify(rawPath, new URLSearchParams(rawQuery));
   if (!sha) {
-    return send(res, requestId, {
+    return send(res, date, requestId, {
       status: 403,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ message: 'Request has expired or its signature is invalid: call GetFunction for a fresh Code.Location.' }),
     });
   }
   const stream = createReadStream(deps.zipPath(sha));
-  stream.on('error', () => send(res, requestId, { status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"The code package no longer exists."}' }));
+  stream.on('error', () => send(res, date, requestId, { status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"The code package no longer exists."}' }));
   stream.on('open', () => {
     res.statusCode = 200;
+    res.setHeader('date', date);
     res.setHeader('content-type', 'application/zip');
     res.setHeader('x-amzn-RequestId', requestId);
     stream.pipe(res);

@@ -23,6 +23,8 @@ export function invokeRoutes(invoke: InvokeService): Route[] {
           type: type as InvocationType,
           payload: req.body,
           clientContext: req.headers['x-amz-client-context'] as string | undefined,
+          // The gateway's request id becomes the invocation's: one id, not two, per request.
+          requestId: req.requestId,
         });
         // As on AWS, the response's request id is the invocation's (an async event keeps it through its retries and destination record).
         const id = { 'x-amzn-RequestId': out.requestId };
