@@ -139,6 +139,7 @@ async function answer(
     qualifier: config.qualifier || undefined,
     type: 'RequestResponse',
     payload,
+    serialized: true,
     requestId,
     sink: stream && (() => stream.sink()),
   });

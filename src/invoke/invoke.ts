@@ -23,6 +23,8 @@ export interface InvokeRequest {
   requestId?: string;
   /** For a streamed response (sync only): where it goes, given the version that runs. */
   sink?: (version: string) => ResponseSink;
+  /** The payload is JSON this server serialised itself (a function URL's event): not parsed again to check it. */
+  serialized?: boolean;
 }
 
 export type InvokeOutcome =
@@ -63,7 +65,7 @@ export class InvokeService {
     const payload = req.payload.length === 0 ? EMPTY_EVENT : req.payload;
     if (req.type === 'Event' && payload.length > LIMITS.asyncPayloadBytes)
       throw new StratusError('RequestEntityTooLargeException', `${payload.length} byte payload is too large for the Event invocation type (limit ${LIMITS.asyncPayloadBytes} bytes)`);
-    checkJson(payload);
+    if (!req.serialized) checkJson(payload);
     if (!this.deps.runtimes[config.runtime])
       throw new StratusError('InvalidRuntimeException', `The runtime ${config.runtime} is not available on this Stratus server. Start it with --runtime ${config.runtime}=/path/to/interpreter.`);
 

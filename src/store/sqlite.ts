@@ -191,6 +191,11 @@ export function openSqliteStore(path: string): Store {
   // A batch goes in LOG_ROWS rows per statement (rows keep their order), the rest one by one:
   // 4.8-5.2 µs a row instead of 6.4-7.1 for a 60-row batch.
   const logArgs: (string | number)[] = new Array(LOG_ROWS * 4);
+  // URL configs and policies are cached; these deletes take rows of theirs with them (triggers, cascades).
+  const urls = sqliteUrlStore(db);
+  const policies = sqlitePolicyStore(db);
+  const forgetUrls = () => (urls.forget(), policies.forget());
+
   const appendLogs = db.transaction((events: LogEvent[]) => {
     let i = 0;
     for (; i + LOG_ROWS <= events.length; i += LOG_ROWS) {
@@ -221,7 +226,7 @@ export function openSqliteStore(path: string): Store {
     listFunctions: (afterName, limit) => q.list.all(afterName ?? '', limit).map(parse),
     createFunction: (config, tags) => createFunction(config, tags),
     putConfig: (config) => void q.putVersion.run(config.name, config.version, config.codeSha256, JSON.stringify(config)),
-    deleteFunction: (name) => q.deleteFn.run(name).changes > 0,
+    deleteFunction: (name) => (forgetUrls(), q.deleteFn.run(name).changes > 0),
     getVersion(name, version) {
       const r = q.getVersion.get(name, version);
       return r && parse(r);
@@ -229,7 +234,7 @@ export function openSqliteStore(path: string): Store {
     listVersions: (name, after, limit) => q.versions.all(name, after, limit).map(parse),
     lastVersionNumber: (name) => q.lastVersion.get(name)?.n ?? 0,
     insertVersion: (config, latest) => insertVersion(config, latest),
-    deleteVersion: (name, version) => void q.deleteVersion.run(name, version),
+    deleteVersion: (name, version) => void (forgetUrls(), q.deleteVersion.run(name, version)),
     listAllVersions: (after, limit) => q.allVersions.all(after?.name ?? '', after?.name ?? '', after?.order ?? -1, limit).map(parse),
     getAlias(name, alias) {
       const r = q.getAlias.get(name, alias);
@@ -238,7 +243,7 @@ export function openSqliteStore(path: string): Store {
     listAliases: (name) => q.listAliases.all(name).map(parseAlias),
     createAlias: (a) => q.insertAlias.run(a.functionName, a.name, JSON.stringify(a)).changes > 0,
     putAlias: (a) => void q.putAlias.run(a.functionName, a.name, JSON.stringify(a)),
-    deleteAlias: (name, alias) => void q.deleteAlias.run(name, alias),
+    deleteAlias: (name, alias) => void (forgetUrls(), q.deleteAlias.run(name, alias)),
     setReservedConcurrency: (name, n) => void q.setReserved.run(n ?? null, name),
     totalReserved: (except) => q.totalReserved.get(except ?? '')?.n ?? 0,
     putProvisioned: (p) => void q.putProvisioned.run(p.functionName, p.qualifier, p.requested, p.lastModified),
@@ -278,8 +283,8 @@ export function openSqliteStore(path: string): Store {
         )
         .all(group),
     logGroups: () => db.prepare<[], { g: string }>('SELECT DISTINCT group_name AS g FROM log_events ORDER BY g').all().map((r) => r.g),
-    urls: sqliteUrlStore(db),
-    policies: sqlitePolicyStore(db),
+    urls,
+    policies,
     close: () => db.close(),
   };
 }

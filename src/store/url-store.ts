@@ -46,8 +46,22 @@ export const URL_POLICY_MIGRATION = `CREATE TABLE function_urls (
      DELETE FROM function_policies WHERE name = OLD.name AND qualifier = OLD.version;
    END;`;
 
+/**
+ * Every function URL request reads its config by id and the function's policy: both are kept in
+ * memory once read (a SQLite read and a JSON parse saved per request). A cache is dropped whole
+ * (`forget`) by every write that can change what it holds: its own writes, and deleting a
+ * function, version or alias (sqlite.ts), whose triggers and cascades delete URLs and policies.
+ * Only this process writes these tables (one server per data directory). Bounded: cleared when full.
+ */
+const MAX_CACHED = 10_000;
+
+/** A UrlStore or PolicyStore with its cache reset, for the main store's deletes. */
+export interface Forgetful {
+  forget(): void;
+}
+
 /** Function URL configs in SQLite, one row per function and qualifier, the config as JSON. */
-export function sqliteUrlStore(db: Database.Database): UrlStore {
+export function sqliteUrlStore(db: Database.Database): UrlStore & Forgetful {
   const q = {
     get: db.prepare<[string, string], { config: string }>('SELECT config FROM function_urls WHERE name = ? AND qualifier = ?'),
     byId: db.prepare<[string], { config: string }>('SELECT config FROM function_urls WHERE url_id = ?'),
@@ -57,18 +71,40 @@ export function sqliteUrlStore(db: Database.Database): UrlStore {
     delete: db.prepare('DELETE FROM function_urls WHERE name = ? AND qualifier = ?'),
   };
   const parse = (r: { config: string } | undefined) => (r ? (JSON.parse(r.config) as UrlConfig) : undefined);
+  // Found configs by URL id (an unknown id is not remembered: anyone can send those).
+  const byId = new Map<string, UrlConfig>();
+  const forget = () => byId.clear();
   return {
     get: (name, qualifier) => parse(q.get.get(name, qualifier)),
-    byId: (id) => parse(q.byId.get(id)),
+    byId: (id) => {
+      let c = byId.get(id);
+      if (c === undefined) {
+        c = parse(q.byId.get(id));
+        if (c === undefined) return undefined;
+        if (byId.size >= MAX_CACHED) byId.clear();
+        byId.set(id, c);
+      }
+      return c;
+    },
     list: (name) => q.list.all(name).map((r) => JSON.parse(r.config) as UrlConfig),
-    create: (c) => q.insert.run(c.functionName, c.qualifier, c.urlId, JSON.stringify(c)).changes > 0,
-    put: (c) => void q.update.run(JSON.stringify(c), c.functionName, c.qualifier),
-    delete: (name, qualifier) => q.delete.run(name, qualifier).changes > 0,
+    create: (c) => {
+      forget();
+      return q.insert.run(c.functionName, c.qualifier, c.urlId, JSON.stringify(c)).changes > 0;
+    },
+    put: (c) => {
+      forget();
+      q.update.run(JSON.stringify(c), c.functionName, c.qualifier);
+    },
+    delete: (name, qualifier) => {
+      forget();
+      return q.delete.run(name, qualifier).changes > 0;
+    },
+    forget,
   };
 }
 
 /** Resource policies in SQLite, one row per function and qualifier; an empty policy is no row. */
-export function sqlitePolicyStore(db: Database.Database): PolicyStore {
+export function sqlitePolicyStore(db: Database.Database): PolicyStore & Forgetful {
   const q = {
     get: db.prepare<[string, string], { revision_id: string; statements: string }>(
       'SELECT revision_id, statements FROM function_policies WHERE name = ? AND qualifier = ?',
@@ -76,14 +112,26 @@ export function sqlitePolicyStore(db: Database.Database): PolicyStore {
     put: db.prepare('INSERT OR REPLACE INTO function_policies (name, qualifier, revision_id, statements) VALUES (?, ?, ?, ?)'),
     delete: db.prepare('DELETE FROM function_policies WHERE name = ? AND qualifier = ?'),
   };
+  // Policies (or their absence: null) by `name\0qualifier`, of functions that exist.
+  const cache = new Map<string, StoredPolicy | null>();
+  const forget = () => cache.clear();
   return {
     get(name, qualifier) {
-      const r = q.get.get(name, qualifier);
-      return r ? { revisionId: r.revision_id, statements: JSON.parse(r.statements) as PolicyStatement[] } : undefined;
+      const key = `${name}\0${qualifier}`;
+      let p = cache.get(key);
+      if (p === undefined) {
+        const r = q.get.get(name, qualifier);
+        p = r ? { revisionId: r.revision_id, statements: JSON.parse(r.statements) as PolicyStatement[] } : null;
+        if (cache.size >= MAX_CACHED) cache.clear();
+        cache.set(key, p);
+      }
+      return p ?? undefined;
     },
     put(name, qualifier, p) {
+      forget();
       if (p.statements.length === 0) q.delete.run(name, qualifier);
       else q.put.run(name, qualifier, p.revisionId, JSON.stringify(p.statements));
     },
+    forget,
   };
 }
