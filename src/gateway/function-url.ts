@@ -5,6 +5,7 @@
  * payload 2.0 event, the one invoke path the Invoke API uses, and the response mapping.
  */
 import { readBodyUpTo } from './body.js';
+import { put, respond, type Head } from './respond.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StratusError } from '../errors/catalog.js';
 import { LIMITS } from '../control/limits.js';
@@ -78,10 +79,9 @@ export async function serveFunctionUrl(
       out = message(500, 'Internal Server Error');
     }
   }
-  res.statusCode = out.status;
-  res.setHeader('x-amzn-RequestId', requestId);
-  for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
-  res.end(req.method === 'HEAD' ? undefined : out.body);
+  const head: Head = { 'x-amzn-RequestId': requestId };
+  for (const k in out.headers) put(head, k, out.headers[k]!);
+  respond(res, out.status, head, req.method === 'HEAD' ? undefined : out.body);
 }
 
 async function answer(

@@ -8,6 +8,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Router } from './router.js';
 import { verifySigV4 } from './sigv4.js';
 import { readBodyUpTo } from './body.js';
+import { put, respond, type Head } from './respond.js';
 import { CODE_PATH, type CodeLinks } from '../api/lambda/code-links.js';
 import { matchFunctionUrl, serveFunctionUrl, type FunctionUrlDeps } from './function-url.js';
 
@@ -104,35 +105,11 @@ async function handle(deps: GatewayDeps, date: () => string, req: IncomingMessag
   }
 }
 
-/**
- * Answer in one writeHead (no setHeader per header): Date, the request id, then the handler's
- * headers, each replacing an earlier one of the same name in any case, as setHeader would. writeHead
- * sends the head before the body is known, so the Content-Length Node adds itself when a body is
- * ended in one piece is added here, under the same condition (a response that may have a body).
- */
+/** Answer whole: Date, the request id, then the handler's headers (each replacing an earlier one of its name). */
 function send(res: ServerResponse, date: string, requestId: string, out: { status: number; headers?: Record<string, string>; body?: string | Buffer }): void {
-  const head: Record<string, string | number> = { date, 'x-amzn-RequestId': requestId };
+  const head: Head = { date, 'x-amzn-RequestId': requestId };
   if (out.headers) for (const k in out.headers) put(head, k, out.headers[k]!);
-  const status = out.status;
-  const hasBody = res.req.method !== 'HEAD' && status !== 204 && status !== 304 && (status < 100 || status >= 200);
-  if (hasBody && find(head, 'content-length') === undefined && find(head, 'transfer-encoding') === undefined) {
-    const body = out.body;
-    head['Content-Length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  }
-  res.writeHead(status, head);
-  res.end(out.body);
-}
-
-/** The key under which `head` holds the header `lower` (compared case-insensitively), if any. */
-function find(head: Record<string, unknown>, lower: string): string | undefined {
-  for (const k in head) if (k.length === lower.length && k.toLowerCase() === lower) return k;
-  return undefined;
-}
-
-function put(head: Record<string, string | number>, name: string, value: string): void {
-  const prev = find(head, name.toLowerCase());
-  if (prev !== undefined && prev !== name) delete head[prev];
-  head[name] = value;
+  respond(res, out.status, head, out.body);
 }
 
 /** Read the whole body, refusing (without buffering) anything over the operation's limit. */
