@@ -22,6 +22,8 @@ import { invokeStreamRoutes } from './api/lambda/invoke-stream.js';
 import { tagRoutes } from './api/lambda/tags.js';
 import { urlRoutes } from './api/lambda/urls.js';
 import { EnvironmentPool } from './environments/pool.js';
+import { PythonBootstraps } from './environments/python-bootstrap.js';
+import { PYTHON_BOOTSTRAP } from './environments/runtime-env.js';
 import { createAsyncInvocation } from './invoke/async.js';
 import { InvokeService } from './invoke/invoke.js';
 import { chooseLauncher } from './sandbox/choose.js';
@@ -89,6 +91,10 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
 
     const logs = new LogSink(store);
     const launcher = chooseLauncher(config.sandbox, join(config.dataDir, 'sandbox'));
+    const pythonBootstraps = new PythonBootstraps(join(config.dataDir, 'runtimes', 'python'), PYTHON_BOOTSTRAP, (dir) => launcher.paths('', dir).runtimeDir);
+    // Compiled while the rest starts up; awaited before listening, so that every Python
+    // environment runs the same (precompiled) client from the first.
+    const pythonReady = pythonBootstraps.prepare(Object.values(config.runtimes).filter((r) => r.kind === 'python').map((r) => r.interpreter!), logError);
     const metrics = new Metrics();
     // Built in dependency order; the few cycles (the limiter reads reservations, the pool reports
     // lost provisioned environments) are closed with late-bound callbacks.
@@ -116,6 +122,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       runtimes: config.runtimes,
       codeDir: (sha) => code.codeDir(sha),
       optDir: (shas) => trees.ensure(shas),
+      pythonPrecompiled: (interpreter) => pythonBootstraps.dirFor(interpreter),
     });
     functions = new FunctionService({
       store, code, clock, account, runtimes: Object.keys(config.runtimes),
@@ -176,6 +183,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       isReady: () => ready,
       functionUrls: { urls, policies, invoke, clock, region: config.region, accountId: config.accountId, secretFor, logError },
     });
+    await pythonReady;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());

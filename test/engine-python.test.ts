@@ -87,6 +87,26 @@ def handler(event, context):
     assert.doesNotMatch(second.log, /Init Duration/);
   });
 
+  it('runs a precompiled copy of the runtime client, seen where the source is, with its frames kept out of stack traces', async () => {
+    await py('py-pyc', {
+      'app.py': `import os, sys
+def handler(event, context):
+    if event.get("fail"):
+        raise KeyError("k")
+    rt = os.environ["LAMBDA_RUNTIME_DIR"]
+    return {"argv0": sys.argv[0], "rt": rt, "files": sorted(os.listdir(rt)), "path0": sys.path[0], "task": os.environ["LAMBDA_TASK_ROOT"]}
+`,
+    });
+    const j = (await invoke(s.client, 'py-pyc')).json;
+    assert.equal(j.argv0, `${j.rt}/bootstrap.pyc`);
+    assert.deepEqual(j.files, ['bootstrap.py', 'bootstrap.pyc']);
+    // The runtime's own directory is not on the function's import path (as with the source).
+    assert.equal(j.path0, j.task);
+    const e = await invoke(s.client, 'py-pyc', { fail: true });
+    assert.equal(e.json.errorType, 'KeyError');
+    assert.ok(e.json.stackTrace.length > 0 && e.json.stackTrace.every((l: string) => !l.includes('bootstrap')), JSON.stringify(e.json.stackTrace));
+  });
+
   it('answers InvokeWithResponseStream buffered, as AWS does for Python (no streaming handler there)', async () => {
     await py('py-stream', { 'app.py': 'def handler(event, context):\n    return {"n": event["n"]}\n' });
     const r = await streamInvoke(s.client, 'py-stream', { n: 3 });

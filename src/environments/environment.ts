@@ -28,6 +28,8 @@ export interface EnvironmentDeps {
   streamLimitBytes?: number;
   /** Built-in runtimes talk over their private channel (default) rather than the HTTP Runtime API. */
   runtimeChannel?: boolean;
+  /** The host directory of a precompiled Python runtime client for an interpreter, once ready (python-bootstrap.ts). */
+  pythonPrecompiled?: (interpreter: string | undefined) => string | undefined;
 }
 
 /** AWS's init phase limit for on-demand environments (contract A9). */
@@ -209,7 +211,7 @@ export class Environment {
     this.initStartedAt = this.deps.clock.monotonic();
     const c = this.config;
     const paths = (hostRuntimeDir: string) => this.deps.launcher.paths(this.codeDir, hostRuntimeDir, this.optDir);
-    const launch = runtimeLaunch(this.runtime, paths, this.codeDir, this.optDir);
+    const launch = runtimeLaunch(this.runtime, paths, this.codeDir, this.optDir, this.deps.pythonPrecompiled?.(this.runtime.interpreter));
     if (!launch) {
       this.line(`INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint`);
       this.initFailure = 'Runtime.InvalidEntrypoint';

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { RuntimeCommand } from '../config/config.js';
 import type { FunctionConfig } from '../control/model.js';
 import type { EnvironmentPaths } from '../sandbox/launcher.js';
+import { PYTHON_BOOTSTRAP_PYC } from './python-bootstrap.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The built-in runtime clients: Node's is compiled to dist/, Python's runs from source. */
@@ -34,7 +35,14 @@ export interface RuntimeLaunch {
  * bootstrap. `paths` says where the code and a runtime client directory appear inside the
  * environment (a sandbox mounts them at /var/task and /var/runtime; without one they stay put).
  */
-export function runtimeLaunch(runtime: RuntimeCommand, paths: (hostRuntimeDir: string) => EnvironmentPaths, codeDir: string, optDir?: string): RuntimeLaunch | undefined {
+export function runtimeLaunch(
+  runtime: RuntimeCommand,
+  paths: (hostRuntimeDir: string) => EnvironmentPaths,
+  codeDir: string,
+  optDir?: string,
+  /** A directory holding a precompiled copy of the Python runtime client (python-bootstrap.ts), when ready. */
+  pythonPrecompiled?: string,
+): RuntimeLaunch | undefined {
   switch (runtime.kind) {
     case 'nodejs': {
       // Lambda's Node runtime also passes V8 heap flags (--max-old-space-size, --max-semi-space-size,
@@ -47,8 +55,11 @@ export function runtimeLaunch(runtime: RuntimeCommand, paths: (hostRuntimeDir: s
     case 'python': {
       // -S: no host site-packages leak into functions (and a faster start); -B: no .pyc files
       // written into the read-only, shared code directory. The bootstrap line-buffers stdout itself.
-      const p = paths(dirname(PYTHON_BOOTSTRAP));
-      return { argv: [runtime.interpreter!, '-S', '-B', join(p.runtimeDir, basename(PYTHON_BOOTSTRAP))], runtimeDir: p.runtimeDir, hostRuntimeDir: dirname(PYTHON_BOOTSTRAP), channel: true };
+      // A precompiled copy, when there is one, spares compiling the client at every start.
+      const host = pythonPrecompiled ?? dirname(PYTHON_BOOTSTRAP);
+      const p = paths(host);
+      const file = pythonPrecompiled ? PYTHON_BOOTSTRAP_PYC : basename(PYTHON_BOOTSTRAP);
+      return { argv: [runtime.interpreter!, '-S', '-B', join(p.runtimeDir, file)], runtimeDir: p.runtimeDir, hostRuntimeDir: host, channel: true };
     }
     case 'provided': {
       // /var/task/bootstrap first, then /opt/bootstrap from a layer (contract A8).
