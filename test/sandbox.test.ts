@@ -55,7 +55,8 @@ describe('file system', () => {
       const tryList = (p) => { try { return fs.readdirSync(p); } catch (e) { return e.code; } };
       exports.handler = async (e) => ({ root: tryList('/'), task: tryList('/var/task'), creds: tryRead(e.dataDir + '/credentials'),
         code: tryList(e.dataDir + '/code'), db: tryRead(e.dataDir + '/stratus.db'), home: tryList('/home'), rootHome: tryList('/root'),
-        work: tryList('/work'), shadow: tryRead('/etc/shadow'), etc: tryList('/etc') });`));
+        work: tryList('/work'), shadow: tryRead('/etc/shadow'), etc: tryList('/etc'), resolv: tryRead('/etc/resolv.conf'),
+        certs: tryList('/etc/ssl/certs').length > 0, me: tryRead('/etc/passwd').includes('sbx_user') });`));
     const r = await invoke(s.client, 'snoop', { dataDir: s.dataDir });
     const j = r.json;
     assert.deepEqual(j.task, ['index.js']);
@@ -68,6 +69,11 @@ describe('file system', () => {
     assert.equal(j.shadow, 'ENOENT');
     assert.ok(!j.root.includes('root') && !j.root.includes('home') && !j.root.includes('work'), JSON.stringify(j.root));
     assert.ok(!j.etc.includes('shadow'));
+    // The few host files a runtime needs, as the host has them now, and the generated users.
+    for (const f of ['passwd', 'group', 'resolv.conf', 'hosts', 'ld.so.cache', 'ssl']) assert.ok(j.etc.includes(f), `${f} in ${JSON.stringify(j.etc)}`);
+    assert.equal(j.resolv, readFileSync('/etc/resolv.conf', 'utf8'));
+    assert.equal(j.certs, true);
+    assert.equal(j.me, true);
     await canaryServes();
   });
 

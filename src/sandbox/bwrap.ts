@@ -6,11 +6,12 @@
  * EphemeralStorage, a minimal /dev and its own /proc. See docs/isolation.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { hex } from '../shared/ids.js';
 import type { CgroupManager, EnvironmentCgroup } from './cgroups.js';
+import { etcView } from './etc.js';
 import { killGroup, type Launcher } from './launcher.js';
 
 /**
@@ -66,10 +67,18 @@ class Slots {
     this.refill();
   }
 
+  /**
+   * The next ready slot. Its replacement is started afterwards (refill), once the caller has
+   * given the slot its command: spawning a holder and making its cgroup take a few ms of the
+   * event loop that must not sit between an invocation and its environment's start.
+   */
   take(): Slot | undefined {
-    const slot = this.ready.shift();
-    this.refill();
-    return slot;
+    return this.ready.shift();
+  }
+
+  /** Start holders until `target` are ready or on the way. */
+  refillSoon(): void {
+    setImmediate(() => this.refill());
   }
 
   close(): void {
@@ -114,11 +123,11 @@ export function findSandboxTools(): { bwrap: string; setpriv: string } {
 }
 
 export function bwrapLauncher(opts: BwrapOptions): Launcher {
-  const etcDir = join(opts.stateDir, 'etc');
-  mkdirSync(etcDir, { recursive: true });
   const users = Array.from({ length: UID_COUNT }, (_, i) => `sbx_user${UID_BASE + i}:x:${UID_BASE + i}:${SANDBOX_GID}::/tmp:/usr/sbin/nologin`);
-  writeFileSync(join(etcDir, 'passwd'), `root:x:0:0:root:/root:/usr/sbin/nologin\n${users.join('\n')}\n`);
-  writeFileSync(join(etcDir, 'group'), `root:x:0:\nsbx:x:${SANDBOX_GID}:\n`);
+  const etc = etcView(join(opts.stateDir, 'etc'), ETC, {
+    passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\n${users.join('\n')}\n`,
+    group: `root:x:0:\nsbx:x:${SANDBOX_GID}:\n`,
+  });
   const freeUids: number[] = Array.from({ length: UID_COUNT }, (_, i) => UID_BASE + UID_COUNT - 1 - i);
   opts.cgroups.sweep();
 
@@ -153,10 +162,8 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
     if (st?.isSymbolicLink()) base.push('--symlink', readlinkSync(top), top);
     else if (st?.isDirectory()) base.push('--ro-bind', top, top);
   }
-  base.push('--dir', '/etc');
-  for (const f of ETC) if (existsSync(join('/etc', f))) base.push('--ro-bind', join('/etc', f), join('/etc', f));
-  base.push('--ro-bind', join(etcDir, 'passwd'), '/etc/passwd', '--ro-bind', join(etcDir, 'group'), '/etc/group');
-  base.push('--proc', '/proc', '--dev', '/dev', '--dir', '/opt', '--dir', '/var');
+  // /etc comes next, at each launch (etc.ts keeps it up to date with the host).
+  const after: string[] = ['--proc', '/proc', '--dev', '/dev', '--dir', '/opt', '--dir', '/var'];
 
   return {
     name: 'bubblewrap',
@@ -181,7 +188,7 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
       const release = () => {
         if (!freeUids.includes(uid)) freeUids.push(uid);
       };
-      const args = [...base];
+      const args = [...base, ...etc.refresh(), ...after];
       // An interpreter installed outside /usr (e.g. a Node from nvm) brings its own prefix.
       if (spec.interpreter) {
         const real = realpathSync(spec.interpreter);
@@ -236,6 +243,7 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
       const channel = proc.stdio[3] as Duplex | null;
       // A slot's channel unused by a custom runtime: the holder closed its end before the exec.
       if (channel && !spec.channel) channel.destroy();
+      slots.refillSoon();
       return {
         proc,
         channel: spec.channel && channel ? channel : undefined,
