@@ -154,9 +154,13 @@ describe('processes', () => {
 
   it('runs as an unprivileged user without capabilities, in its own pid namespace', async () => {
     await deploy(s.client, 'whoami', fn(`const fs = require('fs');
-      exports.handler = async () => ({ uid: process.getuid(), status: fs.readFileSync('/proc/self/status', 'utf8'), pids: fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p)).length, host: require('os').hostname() });`));
+      exports.handler = async () => ({ uid: process.getuid(), gid: process.getgid(), groups: process.getgroups(), ld: process.env.LD_LIBRARY_PATH, status: fs.readFileSync('/proc/self/status', 'utf8'), pids: fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p)).length, host: require('os').hostname() });`));
     const j = (await invoke(s.client, 'whoami')).json;
     assert.ok(j.uid >= UID_BASE && j.uid < UID_BASE + UID_COUNT);
+    assert.equal(j.gid, 990);
+    assert.deepEqual(j.groups, [990]);
+    // Lambda's value reaches the function (bubblewrap sets it for the command, not for itself).
+    assert.equal(j.ld, '/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib');
     assert.match(j.status, /CapEff:\s+0000000000000000/);
     assert.match(j.status, /CapBnd:\s+0000000000000000/);
     assert.match(j.status, /NoNewPrivs:\s+1/);

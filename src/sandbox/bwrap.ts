@@ -22,6 +22,9 @@ import { killGroup, type Launcher } from './launcher.js';
 export const UID_BASE = 20_000;
 export const UID_COUNT = 1024;
 export const SANDBOX_GID = 990;
+/** Names of the sandbox users (`sbx_user<uid>`) and their group in the generated passwd and group. */
+const USER_PREFIX = 'sbx_user';
+const GROUP_NAME = 'sbx';
 
 /** Files of /etc a runtime needs: name resolution, TLS roots, the dynamic linker's cache, time zones. */
 const ETC = [
@@ -123,10 +126,10 @@ export function findSandboxTools(): { bwrap: string; setpriv: string } {
 }
 
 export function bwrapLauncher(opts: BwrapOptions): Launcher {
-  const users = Array.from({ length: UID_COUNT }, (_, i) => `sbx_user${UID_BASE + i}:x:${UID_BASE + i}:${SANDBOX_GID}::/tmp:/usr/sbin/nologin`);
+  const users = Array.from({ length: UID_COUNT }, (_, i) => `${USER_PREFIX}${UID_BASE + i}:x:${UID_BASE + i}:${SANDBOX_GID}::/tmp:/usr/sbin/nologin`);
   const etc = etcView(join(opts.stateDir, 'etc'), ETC, {
     passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\n${users.join('\n')}\n`,
-    group: `root:x:0:\nsbx:x:${SANDBOX_GID}:\n`,
+    group: `root:x:0:\n${GROUP_NAME}:x:${SANDBOX_GID}:\n`,
   });
   const freeUids: number[] = Array.from({ length: UID_COUNT }, (_, i) => UID_BASE + UID_COUNT - 1 - i);
   opts.cgroups.sweep();
@@ -204,7 +207,15 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
       else args.push('--dir', '/var/runtime');
       args.push('--perms', '1777', '--size', String(spec.ephemeralMB * 1024 * 1024), '--tmpfs', '/tmp');
       args.push('--hostname', hostnameFor(spec.name), '--chdir', '/var/task');
-      const tail = ['--', opts.setpriv, `--reuid=${uid}`, `--regid=${SANDBOX_GID}`, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--', ...spec.argv];
+      // bwrap needs no LD_LIBRARY_PATH for itself (it names the environment's directories, which
+      // the host lacks, and glibc would probe each for bwrap's own libraries): it sets it for the
+      // command instead. The variable is always the platform's value (runtime-env.ts), no secret.
+      const { LD_LIBRARY_PATH: ldPath, ...outerEnv } = spec.env;
+      if (ldPath !== undefined) args.push('--setenv', 'LD_LIBRARY_PATH', ldPath);
+      // The user and group by name (passwd/group above have them): setpriv looks a number up as a
+      // name first, and a name the files lack sends glibc on to nsswitch's next source
+      // (libnss_systemd, loaded for nothing), ~1 ms of every start.
+      const tail = ['--', opts.setpriv, `--reuid=${USER_PREFIX}${uid}`, `--regid=${GROUP_NAME}`, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--', ...spec.argv];
 
       // Fast path: a slot whose holder process already sits in its own cgroup execs bubblewrap
       // in place, so everything it starts is born inside the cgroup with no attach to wait for.
@@ -215,14 +226,14 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
         cgroup = slot.cgroup;
         cgroup.configure({ memoryMB: spec.memoryMB });
         proc = slot.proc;
-        slot.exec(spec.env, [opts.bwrap, ...args, ...tail]);
+        slot.exec(outerEnv, [opts.bwrap, ...args, ...tail]);
       } else {
         // Slow path (no slot ready): bwrap reports the sandbox's first process on fd 4 and waits
         // on fd 3 until that process is in its cgroup, so nothing runs outside the limits.
         cgroup = opts.cgroups.create(`env-${spec.name}`);
         cgroup.configure({ memoryMB: spec.memoryMB });
         // fd 3 is the runtime channel (or nothing); bwrap's own pipes come after it.
-        proc = spawn(opts.bwrap, [...args, '--info-fd', '4', '--block-fd', '5', ...tail], { env: spec.env, stdio: ['ignore', 'pipe', 'pipe', spec.channel ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
+        proc = spawn(opts.bwrap, [...args, '--info-fd', '4', '--block-fd', '5', ...tail], { env: outerEnv, stdio: ['ignore', 'pipe', 'pipe', spec.channel ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
         const gate = proc.stdio[5 as number] as Writable;
         const info = proc.stdio[4] as Readable;
         // bwrap closes its ends once it has used them; resets there are expected.
