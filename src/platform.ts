@@ -92,8 +92,8 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     const logs = new LogSink(store);
     const launcher = chooseLauncher(config.sandbox, join(config.dataDir, 'sandbox'));
     const pythonBootstraps = new PythonBootstraps(join(config.dataDir, 'runtimes', 'python'), PYTHON_BOOTSTRAP, (dir) => launcher.paths('', dir).runtimeDir);
-    // Compiled while the rest starts up; awaited before listening, so that every Python
-    // environment runs the same (precompiled) client from the first.
+    // Compiled while the rest starts up and awaited (up to 2 s) before listening, so that Python
+    // environments run the precompiled client from the first; a slower interpreter finishes later.
     const pythonReady = pythonBootstraps.prepare(Object.values(config.runtimes).filter((r) => r.kind === 'python').map((r) => r.interpreter!), logError);
     const metrics = new Metrics();
     // Built in dependency order; the few cycles (the limiter reads reservations, the pool reports
@@ -183,7 +183,7 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
       isReady: () => ready,
       functionUrls: { urls, policies, invoke, clock, region: config.region, accountId: config.accountId, secretFor, logError },
     });
-    await pythonReady;
+    await Promise.race([pythonReady, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
