@@ -37,6 +37,14 @@ export class PythonBootstraps {
    * of older sources. Never rejects: an interpreter that cannot compile it keeps running the source.
    */
   async prepare(interpreters: readonly string[], logError: (err: unknown) => void): Promise<void> {
+    try {
+      await this.compileAll(interpreters, logError);
+    } catch (err) {
+      logError(new Error(`could not precompile the Python runtime client (environments compile it at each start): ${(err as Error).message}`));
+    }
+  }
+
+  private async compileAll(interpreters: readonly string[], logError: (err: unknown) => void): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     const text = readFileSync(this.source);
     const keep = new Set<string>();
