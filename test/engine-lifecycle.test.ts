@@ -42,6 +42,11 @@ describe('--sandbox none', () => {
     assert.match(r.log, /WARNING: this environment is not sandboxed \(the server runs with --sandbox none\)/);
     // Without a sandbox the code runs where it is unpacked, not at /var/task.
     assert.ok(r.json.startsWith(open.dataDir), r.json);
+    // Max Memory Used is the runtime process's own peak, cold and warm (its status file read again).
+    for (const out of [r, await invoke(open.client, 'plain')]) {
+      const used = Number(/Max Memory Used: (\d+) MB/.exec(out.log)?.[1]);
+      assert.ok(used > 10 && used < 128, out.log);
+    }
     for (const [name, files, runtime, handler] of [
       ['plain-py', { 'app.py': 'import os\ndef handler(e, c):\n    return os.getcwd()\n' }, Object.keys(open.config.runtimes).find((k) => k.startsWith('python')), 'app.handler'],
       ['plain-sh', { bootstrap: { content: BOOT, mode: 0o100755 } }, 'provided.al2023', 'x'],

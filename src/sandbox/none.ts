@@ -4,7 +4,7 @@
  * a private scratch directory is given as TMPDIR. It isolates nothing, and says so.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -28,13 +28,19 @@ export const noneLauncher: Launcher = {
       // Its own process group, so stopping the environment can signal everything it started.
       detached: true,
     });
+    let status: number | undefined | null;
+    const buf = Buffer.allocUnsafe(4096);
     return {
       proc,
       channel: spec.channel ? (proc.stdio[3] as Duplex) : undefined,
       peakMemoryMB: () => {
-        // Without a cgroup, the runtime process's own peak resident memory is the best measure.
+        // Without a cgroup, the runtime process's own peak resident memory is the best measure;
+        // its status file is kept open and read again from the start after each invocation.
+        if (status === null) return undefined; // destroyed: nothing to measure, no fd to reopen
         try {
-          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+          status ??= openSync(`/proc/${proc.pid}/status`, 'r');
+          const text = buf.toString('latin1', 0, readSync(status, buf, 0, buf.length, 0));
+          const m = /VmHWM:\s+(\d+) kB/.exec(text);
           return m ? Math.ceil(Number(m[1]) / 1024) : undefined;
         } catch {
           return undefined;
@@ -45,6 +51,8 @@ export const noneLauncher: Launcher = {
       initDone: () => undefined,
       decodeExit: (code, signal) => ({ code, signal }),
       destroy: () => {
+        if (typeof status === 'number') closeSync(status);
+        status = null;
         killGroup(proc.pid);
         removeTree(tmp).catch(() => undefined);
       },
