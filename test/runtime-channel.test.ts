@@ -127,6 +127,29 @@ describe('a function that tampers with its own channel', () => {
     assert.match(good.log, /Init Duration/);
   });
 
+  it('asking for events without reading the answers gets the channel cut off instead of filling the server memory', async () => {
+    // Each /next while the invocation runs is refused with an answer this loop never reads; a
+    // write the kernel cannot take now fails (EAGAIN) and is skipped. Left alone, the server would
+    // hold every answer (tens of MB) and the invocation would succeed with "flooded".
+    await deploy(s.client, 'asker', {
+      'index.js': `const fs = require("fs");
+const nexts = Buffer.concat(Array.from({ length: 1000 }, () => Buffer.from([0x4e, 0, 0, 0, 0, 0, 0, 0, 0])));
+exports.handler = async (e) => {
+  if (!e.flood) return "calm";
+  const t0 = Date.now();
+  // Until the platform hangs up (EPIPE), or long enough to show it never does.
+  while (Date.now() - t0 < 6000) {
+    try { fs.writeSync(3, nexts); } catch (err) { if (err.code === "EPIPE" || err.code === "ECONNRESET") break; }
+  }
+  return "flooded";
+};`,
+    }, { Timeout: 15 });
+    const r = await invoke(s.client, 'asker', { flood: true });
+    assert.equal(r.error, 'Unhandled', r.text);
+    assert.equal(r.json.errorType, 'Runtime.ExitError', r.text);
+    assert.equal((await invoke(s.client, 'asker', {})).json, 'calm');
+  });
+
   it('a forged answer for another request id is ignored; its real answer still counts', async () => {
     await deploy(s.client, 'forger', {
       'index.js': `const fs = require("fs");

@@ -38,6 +38,9 @@ const PREFIX = '/2018-06-01/runtime/';
 const SPECIALISE = '/2018-06-01/stratus/specialise';
 const OK = '{"status":"OK"}';
 
+/** Answers a channel may leave unread before it is cut off: two of the largest events. */
+const MAX_UNREAD_BYTES = 2 * (LIMITS.syncPayloadBytes + 64 * 1024);
+
 type Current = Invocation & { timeoutMs: number; answered: boolean; streaming?: boolean };
 interface ApiError {
   errorMessage: string;
@@ -120,12 +123,19 @@ export class RuntimeApi {
    */
   attachChannel(socket: Duplex): void {
     this.channel = socket;
+    // A runtime that asks and asks without reading the answers (a function writing frames to its
+    // own fd 3) would make the server hold every answer: past what two full events take, it is
+    // cut off instead (its runtime then exits, and its invocation reports it).
+    const write = (frame: Buffer): void => {
+      if (socket.writableLength > MAX_UNREAD_BYTES) socket.destroy();
+      else socket.write(frame);
+    };
     const waiter: NextWaiter = {
       send: (inv, deadlineMs) => {
         const fields = [inv.requestId, String(deadlineMs), inv.invokedFunctionArn, inv.traceId, inv.clientContext ?? '', inv.cognitoIdentity ?? '', ''];
-        socket.write(encodeFrame(Frame.Invoke, fields, inv.payload, 'latin1'));
+        write(encodeFrame(Frame.Invoke, fields, inv.payload, 'latin1'));
       },
-      refuse: (status, error) => socket.write(encodeFrame(Frame.Refused, [String(status)], JSON.stringify(error))),
+      refuse: (status, error) => write(encodeFrame(Frame.Refused, [String(status)], JSON.stringify(error))),
     };
     const reader = new FrameReader(
       LIMITS.responseBytes,
@@ -144,7 +154,7 @@ export class RuntimeApi {
             return this.initError(body ?? Buffer.from('{}'), f[0] || undefined);
           case Frame.StemWaiting:
             if (!this.events.onStemReady) return;
-            return this.stemWait((env) => socket.write(encodeFrame(Frame.Specialise, [], JSON.stringify(env))));
+            return this.stemWait((env) => write(encodeFrame(Frame.Specialise, [], JSON.stringify(env))));
           default:
             socket.destroy();
         }
