@@ -229,13 +229,15 @@ export function bwrapLauncher(opts: BwrapOptions): Launcher {
         slot.exec(outerEnv, [opts.bwrap, ...args, ...tail]);
       } else {
         // Slow path (no slot ready): bwrap reports the sandbox's first process on fd 4 and waits
-        // on fd 3 until that process is in its cgroup, so nothing runs outside the limits.
+        // on fd 5 until that process is in its cgroup, so nothing runs outside the limits.
         cgroup = opts.cgroups.create(`env-${spec.name}`);
         cgroup.configure({ memoryMB: spec.memoryMB });
         // fd 3 is the runtime channel (or nothing); bwrap's own pipes come after it.
         proc = spawn(opts.bwrap, [...args, '--info-fd', '4', '--block-fd', '5', ...tail], { env: outerEnv, stdio: ['ignore', 'pipe', 'pipe', spec.channel ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
-        const gate = proc.stdio[5 as number] as Writable;
-        const info = proc.stdio[4] as Readable;
+        // (Node types stdio as a tuple of five; the sixth is there all the same.)
+        const stdio = proc.stdio as unknown as (Readable | Writable | null)[];
+        const gate = stdio[5] as Writable;
+        const info = stdio[4] as Readable;
         // bwrap closes its ends once it has used them; resets there are expected.
         gate.on('error', () => undefined);
         info.on('error', () => undefined);
