@@ -71,6 +71,7 @@ describe('stem cells', () => {
     assert.equal(j.mine, name);
     assert.equal(j.stem, null, 'the cell’s own variables are gone');
     assert.ok(!j.keys.includes('STRATUS_STEM_CELL'));
+    assert.ok(!j.keys.includes('_STRATUS_RUNTIME_FD'), 'the runtime channel is not the function’s business');
     assert.deepEqual(j.task, ['helper.js', 'index.js']);
     assert.deepEqual(j.tmp, [`left-by-${name}`], 'a /tmp of its own: nothing another function wrote');
     assert.equal(j.cwd, '/var/task');
@@ -89,6 +90,17 @@ describe('stem cells', () => {
     assert.deepEqual(r.json.task, ['app.py']);
     assert.deepEqual(r.json.tmp, [`left-by-${name}`]);
     assert.match(r.log, /Init Duration/);
+  });
+
+  it('over the HTTP Runtime API (--runtime-channel off) cells wait and are specialised the same way', async () => {
+    const s = await startTestServer({ 'runtime-channel': 'off' });
+    const python = Object.keys(s.config.runtimes).find((id) => id.startsWith('python'))!;
+    for (const [runtime, files] of [['nodejs20.x', NODE], [python, PYTHON]] as const) {
+      const { name, r } = await specialisedRun(s, runtime, files);
+      assert.deepEqual([r.json.name, r.json.mine, r.json.stem, r.json.cwd], [name, name, null, '/var/task']);
+      assert.match(r.log, /Init Duration/);
+      assert.doesNotMatch((await invoke(s.client, name)).log, /Init Duration/);
+    }
   });
 
   it('with --stem-cells off every cold start spawns a new process', async () => {
