@@ -111,3 +111,17 @@ describe('stratus invoke and logs', () => {
     assert.match(r.stderr, /the function failed \(Unhandled\)/);
   });
 });
+
+describe('stratus <command> help', () => {
+  it('prints the help: exit 2 without a subcommand, 0 with --help, needing no server or credentials', async () => {
+    const none = { STRATUS_DATA_DIR: '/nonexistent-stratus-data' };
+    for (const command of ['functions', 'layers', 'urls', 'permissions', 'versions', 'aliases', 'concurrency', 'provisioned', 'async-config', 'rules']) {
+      const bare = await runCli([command], none);
+      assert.equal(bare.code, 2, `${command}: ${bare.stderr}`);
+      assert.match(bare.stdout, /^Usage/, command);
+      const help = await runCli([command, 'list', '--help'], none);
+      assert.equal(help.code, 0, `${command} list --help: ${help.stderr}`);
+      assert.equal(help.stdout, bare.stdout, command);
+    }
+  });
+});

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { ASYNC_STATUS_PATH, type AsyncStatus } from '../api/stratus/async.js';
 import { loadClientConfig } from '../config/client.js';
 import { CLIENT_OPTIONS, lambdaClient } from './client.js';
-import { CliError, details, table } from './output.js';
+import { CliError, details, printer, subcommandHelp, table } from './output.js';
 import { stratusGet } from './stratus-api.js';
 
 const CONFIG_HELP = `Usage:
@@ -58,15 +58,13 @@ export async function asyncConfigCommand(args: string[], env: Record<string, str
     },
     allowPositionals: true,
   });
-  if (!sub || values.help || sub === '--help') {
-    console.log(CONFIG_HELP);
-    return sub ? 0 : 2;
-  }
+  const helped = subcommandHelp(CONFIG_HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   const name = positionals[0];
   if (!name) throw new CliError(`async-config ${sub} needs a function name`, `usage: stratus async-config ${sub} <function>`, 'run `stratus async-config --help`');
   const cfg = loadClientConfig(values, env);
   const client = lambdaClient(cfg);
-  const print = (human: string, machine: unknown) => console.log(cfg.json ? JSON.stringify(machine, null, 2) : human);
+  const print = printer(cfg.json);
   const target = { FunctionName: name, Qualifier: values.qualifier };
 
   switch (sub) {
@@ -117,10 +115,8 @@ export async function asyncConfigCommand(args: string[], env: Record<string, str
 export async function asyncCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseArgs({ args: rest, options: CLIENT_OPTIONS, allowPositionals: false });
-  if (!sub || values.help || sub === '--help') {
-    console.log(STATUS_HELP);
-    return sub ? 0 : 2;
-  }
+  const helped = subcommandHelp(STATUS_HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   if (sub !== 'status') throw new CliError(`unknown subcommand 'async ${sub}'`, 'the async command has one subcommand: status', 'run `stratus async status`');
   const cfg = loadClientConfig(values, env);
   const status = await stratusGet<AsyncStatus>(cfg, ASYNC_STATUS_PATH);

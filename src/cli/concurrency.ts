@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadClientConfig } from '../config/client.js';
 import type { VersionCounters } from '../telemetry/metrics.js';
 import { CLIENT_OPTIONS, lambdaClient } from './client.js';
-import { CliError, details, stripMeta, table } from './output.js';
+import { CliError, details, printer, stripMeta, subcommandHelp, table } from './output.js';
 import { stratusGet } from './stratus-api.js';
 
 const CONCURRENCY_HELP = `Usage:
@@ -36,12 +36,13 @@ function count(v: string | undefined, what: string): number {
 export async function concurrencyCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({ args: rest, options: CLIENT_OPTIONS, allowPositionals: true });
-  if (!sub || values.help || sub === '--help') return (console.log(CONCURRENCY_HELP), sub ? 0 : 2);
+  const helped = subcommandHelp(CONCURRENCY_HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   const cfg = loadClientConfig(values, env);
   const client = lambdaClient(cfg);
   const fn = positionals[0];
   if (!fn) throw new CliError(`concurrency ${sub} needs a function name`, `usage: stratus concurrency ${sub} <function>`);
-  const print = (human: string, machine: unknown) => console.log(cfg.json ? JSON.stringify(machine, null, 2) : human);
+  const print = printer(cfg.json);
   switch (sub) {
     case 'set': {
       const out = await client.send(new PutFunctionConcurrencyCommand({ FunctionName: fn, ReservedConcurrentExecutions: count(positionals[1], 'concurrency set') }));
@@ -66,7 +67,8 @@ export async function concurrencyCommand(args: string[], env: Record<string, str
 export async function provisionedCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({ args: rest, options: { ...CLIENT_OPTIONS, qualifier: { type: 'string' } }, allowPositionals: true });
-  if (!sub || values.help || sub === '--help') return (console.log(PROVISIONED_HELP), sub ? 0 : 2);
+  const helped = subcommandHelp(PROVISIONED_HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   const cfg = loadClientConfig(values, env);
   const client = lambdaClient(cfg);
   const fn = positionals[0];
@@ -75,7 +77,7 @@ export async function provisionedCommand(args: string[], env: Record<string, str
     if (!values.qualifier) throw new CliError(`provisioned ${sub} needs --qualifier`, 'provisioned concurrency applies to a published version or an alias');
     return values.qualifier;
   };
-  const print = (human: string, machine: unknown) => console.log(cfg.json ? JSON.stringify(machine, null, 2) : human);
+  const print = printer(cfg.json);
   switch (sub) {
     case 'set': {
       const out = await client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: fn, Qualifier: q(), ProvisionedConcurrentExecutions: count(positionals[1], 'provisioned set') }));

@@ -6,7 +6,7 @@ import {
 import { parseArgs } from 'node:util';
 import { loadClientConfig } from '../config/client.js';
 import { CLIENT_OPTIONS, lambdaClient } from './client.js';
-import { CliError, details, stripMeta, table } from './output.js';
+import { CliError, details, printer, stripMeta, subcommandHelp, table } from './output.js';
 import { codeZip } from './zipdir.js';
 
 const CONFIG_OPTIONS = {
@@ -44,10 +44,8 @@ export async function functionsCommand(args: string[], env: Record<string, strin
     options: { ...CLIENT_OPTIONS, ...CONFIG_OPTIONS, code: { type: 'string' } },
     allowPositionals: true,
   });
-  if (!sub || values.help || sub === '--help') {
-    console.log(HELP);
-    return sub ? 0 : 2;
-  }
+  const helped = subcommandHelp(HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   const cfg = loadClientConfig(values, env);
   const client = lambdaClient(cfg);
   const name = positionals[0];
@@ -55,7 +53,7 @@ export async function functionsCommand(args: string[], env: Record<string, strin
     if (!name) throw new CliError(`functions ${sub} needs a function name`, `usage: stratus functions ${sub} <name>`, 'run `stratus functions --help`');
     return name;
   };
-  const print = (human: string, machine: unknown) => console.log(cfg.json ? JSON.stringify(machine, null, 2) : human);
+  const print = printer(cfg.json);
 
   switch (sub) {
     case 'create': {

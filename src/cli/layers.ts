@@ -6,7 +6,7 @@ import {
 import { parseArgs } from 'node:util';
 import { loadClientConfig } from '../config/client.js';
 import { CLIENT_OPTIONS, lambdaClient } from './client.js';
-import { CliError, details, table } from './output.js';
+import { CliError, details, printer, subcommandHelp, table } from './output.js';
 import { codeZip } from './zipdir.js';
 
 const HELP = `Usage:
@@ -34,13 +34,11 @@ export async function layersCommand(args: string[], env: Record<string, string |
     },
     allowPositionals: true,
   });
-  if (!sub || values.help || sub === '--help') {
-    console.log(HELP);
-    return sub ? 0 : 2;
-  }
+  const helped = subcommandHelp(HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   const cfg = loadClientConfig(values, env);
   const client = lambdaClient(cfg);
-  const print = (human: string, machine: unknown) => console.log(cfg.json ? JSON.stringify(machine, null, 2) : human);
+  const print = printer(cfg.json);
   const needName = () => {
     const name = positionals[0];
     if (!name) throw new CliError(`layers ${sub} needs a layer name`, `usage: stratus layers ${sub} <name>${sub === 'get' || sub === 'delete' ? ' <version>' : ''}`, 'run `stratus layers --help`');

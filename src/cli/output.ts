@@ -51,3 +51,18 @@ export function stripMeta<T extends { $metadata?: unknown }>(o: T): Omit<T, '$me
   const { $metadata: _, ...rest } = o;
   return rest;
 }
+
+/** How a command prints its result: the human text, or with --json the machine-readable value. */
+export function printer(json: boolean | undefined): (human: string, machine: unknown) => void {
+  return (human, machine) => console.log(json ? JSON.stringify(machine, null, 2) : human);
+}
+
+/**
+ * `stratus <command>` with no subcommand, or with --help: prints the help and gives the exit code
+ * (2 when the subcommand was missing). Undefined when the command should go on.
+ */
+export function subcommandHelp(help: string, sub: string | undefined, wantsHelp: boolean | undefined): number | undefined {
+  if (sub && sub !== '--help' && !wantsHelp) return undefined;
+  console.log(help);
+  return sub ? 0 : 2;
+}

@@ -3,7 +3,7 @@ import { AddPermissionCommand, GetPolicyCommand, RemovePermissionCommand, type F
 import { parseArgs } from 'node:util';
 import { loadClientConfig } from '../config/client.js';
 import { CLIENT_OPTIONS, lambdaClient } from './client.js';
-import { CliError, table } from './output.js';
+import { CliError, subcommandHelp, table } from './output.js';
 
 const HELP = `Usage:
   stratus permissions add <function> --statement-id SID --action ACTION --principal P
@@ -34,10 +34,8 @@ export async function permissionsCommand(args: string[], env: Record<string, str
     },
     allowPositionals: true,
   });
-  if (!sub || values.help || sub === '--help') {
-    console.log(HELP);
-    return sub ? 0 : 2;
-  }
+  const helped = subcommandHelp(HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   const cfg = loadClientConfig(values, env);
   const client = lambdaClient(cfg);
   const fn = positionals[0];

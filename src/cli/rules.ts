@@ -7,7 +7,7 @@ import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { parseArgs } from 'node:util';
 import { loadClientConfig, type ClientConfig } from '../config/client.js';
 import { CLIENT_OPTIONS, lambdaClient } from './client.js';
-import { CliError, details, stripMeta, table } from './output.js';
+import { CliError, details, printer, stripMeta, subcommandHelp, table } from './output.js';
 
 const RULES_HELP = `Usage:
   stratus rules put <name> --schedule "rate(5 minutes)" | --pattern JSON [--description TEXT] [--disabled]
@@ -55,10 +55,11 @@ function checkJson(flag: string, text: string | undefined): void {
 export async function rulesCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true });
-  if (!sub || values.help || sub === '--help') return (console.log(RULES_HELP), sub ? 0 : 2);
+  const helped = subcommandHelp(RULES_HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   const cfg = loadClientConfig(values, env);
   const eb = eventsClient(cfg);
-  const print = (human: string, machine: unknown) => console.log(cfg.json ? JSON.stringify(machine, null, 2) : human);
+  const print = printer(cfg.json);
   const name = positionals[0];
   const need = (what: string) => {
     if (!name) throw new CliError(`rules ${what} needs a rule name`, `usage: stratus rules ${what} <name>`, 'run `stratus rules --help`');
@@ -170,7 +171,8 @@ export async function eventsCommand(args: string[], env: Record<string, string |
     options: { ...CLIENT_OPTIONS, source: { type: 'string' }, 'detail-type': { type: 'string' }, detail: { type: 'string' }, resource: { type: 'string', multiple: true } },
     allowPositionals: false,
   });
-  if (!sub || values.help || sub === '--help') return (console.log(EVENTS_HELP), sub ? 0 : 2);
+  const helped = subcommandHelp(EVENTS_HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   if (sub !== 'put') throw new CliError(`unknown subcommand 'events ${sub}'`, 'expected put', 'run `stratus events --help`');
   if (!values.source || !values['detail-type']) throw new CliError('events put needs --source and --detail-type', 'every event names where it comes from and what kind it is', 'e.g. stratus events put --source shop --detail-type OrderPlaced --detail \'{"id":1}\'');
   const detail = values.detail ?? '{}';

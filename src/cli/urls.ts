@@ -6,7 +6,7 @@ import {
 import { parseArgs } from 'node:util';
 import { loadClientConfig, type ClientConfig } from '../config/client.js';
 import { CLIENT_OPTIONS, lambdaClient } from './client.js';
-import { CliError, details, table } from './output.js';
+import { CliError, details, subcommandHelp, table } from './output.js';
 
 const HELP = `Usage:
   stratus urls create <function> [--auth none|iam] [--alias A] [--cors-origin O]... [--cors-method M]...
@@ -42,10 +42,8 @@ export async function urlsCommand(args: string[], env: Record<string, string | u
     },
     allowPositionals: true,
   });
-  if (!sub || values.help || sub === '--help') {
-    console.log(HELP);
-    return sub ? 0 : 2;
-  }
+  const helped = subcommandHelp(HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   const cfg = loadClientConfig(values, env);
   const client = lambdaClient(cfg);
   const name = positionals[0];

@@ -6,7 +6,7 @@ import {
 import { parseArgs } from 'node:util';
 import { loadClientConfig } from '../config/client.js';
 import { CLIENT_OPTIONS, lambdaClient } from './client.js';
-import { CliError, details, stripMeta, table } from './output.js';
+import { CliError, details, printer, stripMeta, subcommandHelp, table } from './output.js';
 
 const VERSIONS_HELP = `Usage:
   stratus versions publish <function> [--description TEXT]
@@ -28,12 +28,13 @@ Client options: --endpoint URL  --region R  --data-dir D  --json`;
 export async function versionsCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({ args: rest, options: { ...CLIENT_OPTIONS, description: { type: 'string' } }, allowPositionals: true });
-  if (!sub || values.help || sub === '--help') return (console.log(VERSIONS_HELP), sub ? 0 : 2);
+  const helped = subcommandHelp(VERSIONS_HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   const cfg = loadClientConfig(values, env);
   const client = lambdaClient(cfg);
   const fn = positionals[0];
   if (!fn) throw new CliError(`versions ${sub} needs a function name`, `usage: stratus versions ${sub} <function>`, 'run `stratus versions --help`');
-  const print = (human: string, machine: unknown) => console.log(cfg.json ? JSON.stringify(machine, null, 2) : human);
+  const print = printer(cfg.json);
   switch (sub) {
     case 'publish': {
       const out = await client.send(new PublishVersionCommand({ FunctionName: fn, Description: values.description }));
@@ -66,7 +67,8 @@ export async function aliasesCommand(args: string[], env: Record<string, string 
     options: { ...CLIENT_OPTIONS, version: { type: 'string' }, weight: { type: 'string' }, 'no-weight': { type: 'boolean' }, description: { type: 'string' } },
     allowPositionals: true,
   });
-  if (!sub || values.help || sub === '--help') return (console.log(ALIASES_HELP), sub ? 0 : 2);
+  const helped = subcommandHelp(ALIASES_HELP, sub, values.help);
+  if (helped !== undefined) return helped;
   const cfg = loadClientConfig(values, env);
   const client = lambdaClient(cfg);
   const [fn, alias] = positionals;
@@ -75,7 +77,7 @@ export async function aliasesCommand(args: string[], env: Record<string, string 
     if (!alias) throw new CliError(`aliases ${sub} needs an alias name`, `usage: stratus aliases ${sub} <function> <alias>`);
     return alias;
   };
-  const print = (human: string, machine: unknown) => console.log(cfg.json ? JSON.stringify(machine, null, 2) : human);
+  const print = printer(cfg.json);
   const routing = values['no-weight'] ? { AdditionalVersionWeights: {} } : values.weight ? parseWeight(values.weight) : undefined;
   switch (sub) {
     case 'create': {
