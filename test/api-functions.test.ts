@@ -6,6 +6,7 @@ import {
   UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2, InvalidParameterValueException,
   PreconditionFailedException,
 } from '@aws-sdk/client-lambda';
+import { rejects } from './helpers/functions.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { before, describe, it } from 'node:test';
@@ -25,14 +26,6 @@ const create = (name: string, extra: Record<string, unknown> = {}) =>
   s.client.send(new CreateFunctionCommand({ FunctionName: name, Role: ROLE, Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: zip }, ...extra }));
 
 /** Run `fn`, expecting the SDK to throw; return the error for assertions. */
-async function rejects(fn: () => Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } } & Record<string, unknown>> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as never;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('CreateFunction', () => {
   it('answers AWS’s FunctionConfiguration with defaults, Pending, and base64 CodeSha256', async () => {

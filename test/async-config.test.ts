@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { ROLE } from './helpers/functions.js';
+import { rejects, ROLE } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { HELLO_NODE, makeZip } from './helpers/zip.js';
 
@@ -22,14 +22,6 @@ before(async () => {
   }
 });
 
-async function rejects(fn: () => Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as never;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('event-invoke configs', () => {
   it('Put answers AWS’s shape: qualified FunctionArn (:$LATEST), LastModified as epoch seconds, both destination members', async () => {

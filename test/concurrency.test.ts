@@ -8,7 +8,7 @@ import {
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { runCli } from './helpers/cli.js';
-import { deploy, invoke } from './helpers/functions.js';
+import { deploy, invoke, rejects } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { makeZip } from './helpers/zip.js';
 
@@ -24,14 +24,6 @@ exports.handler = async (e) => {
 };
 
 type Err = { name: string; message: string; Reason?: string; $metadata: { httpStatusCode?: number } };
-async function rejects(fn: () => Promise<unknown>): Promise<Err> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as Err;
-  }
-  assert.fail('expected the call to fail');
-}
 
 /** Invoke, returning either the result or the error (to count throttles among concurrent calls). */
 const attempt = (client: LambdaClient, name: string, payload: unknown) =>

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { deploy, invoke, ROLE } from './helpers/functions.js';
+import { deploy, invoke, rejects, ROLE } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { makeZip } from './helpers/zip.js';
 
@@ -23,14 +23,6 @@ before(async () => {
   s = await startTestServer();
 });
 
-async function rejects(fn: () => Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as never;
-  }
-  assert.fail('expected the call to fail');
-}
 
 const updateCode = async (name: string, tag: string, extra: Record<string, unknown> = {}) => {
   const out = await s.client.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: await makeZip(code(tag)), ...extra }));

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 /** Deploy-and-invoke helpers for engine tests. */
 import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { makeZip, type Files } from './zip.js';
@@ -32,4 +33,14 @@ export async function invoke(client: LambdaClient, name: string, payload: unknow
     json = undefined;
   }
   return { out, status: out.StatusCode, error: out.FunctionError, text, json, log: out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '' };
+}
+
+/** The error a call that must fail threw (the test fails when it succeeds): AWS's name, message, status and fields. */
+export async function rejects(fn: () => Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } } & Record<string, unknown>> {
+  try {
+    await fn();
+  } catch (err) {
+    return err as never;
+  }
+  assert.fail('expected the call to fail');
 }
