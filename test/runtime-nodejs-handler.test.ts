@@ -194,6 +194,27 @@ describe('loadHandler: errors', () => {
     await rejectsWith(root, 'index.handler', 'RangeError', 'init failed');
   });
 
+  it('passes an ES module\'s top-level error and missing import through unchanged, running it once', async () => {
+    const counter = `stratusEvaluations${process.hrtime.bigint()}`;
+    const root = app({
+      'throws.mjs': `globalThis.${counter} = (globalThis.${counter} ?? 0) + 1;\nthrow new RangeError("esm init failed");`,
+      'missing.mjs': 'import x from "no-such-package";\nexport const handler = x;',
+    });
+    await rejectsWith(root, 'throws.handler', 'RangeError', 'esm init failed');
+    assert.equal((globalThis as Record<string, unknown>)[counter], 1);
+    await assert.rejects(loadHandler(root, 'missing.handler'), { code: 'ERR_MODULE_NOT_FOUND', message: /Cannot find package 'no-such-package'/ });
+  });
+
+  it('evaluates an ES module once, with or without top-level await', async () => {
+    // Without top-level await the module is loaded synchronously; with it, the synchronous load is
+    // declined before anything runs and import() loads it. Either way its code runs exactly once.
+    const counter = `stratusEvaluations${process.hrtime.bigint()}`;
+    const body = `globalThis.${counter} = (globalThis.${counter} ?? 0) + 1;\nexport const handler = () => globalThis.${counter};`;
+    const root = app({ 'plain.mjs': body, 'tla.mjs': `await null;\n${body}` });
+    assert.equal((await loadHandler(root, 'plain.handler'))(), 1);
+    assert.equal((await loadHandler(root, 'tla.handler'))(), 2);
+  });
+
   it('reports a missing export as Runtime.HandlerNotFound', async () => {
     const root = app({ 'index.js': 'exports.other = () => 1;' });
     await rejectsWith(root, 'index.handler', 'Runtime.HandlerNotFound', 'index.handler is undefined or not exported');
