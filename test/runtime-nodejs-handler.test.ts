@@ -215,6 +215,15 @@ describe('loadHandler: errors', () => {
     assert.equal((await loadHandler(root, 'tla.handler'))(), 2);
   });
 
+  it('looks the handler up in the module namespace even when the module exports "module.exports"', async () => {
+    const counter = `stratusEvaluations${process.hrtime.bigint()}`;
+    const root = app({
+      'index.mjs': `globalThis.${counter} = (globalThis.${counter} ?? 0) + 1;\nconst other = { handler: () => "module.exports" };\nexport const handler = () => "namespace";\nexport { other as "module.exports" };`,
+    });
+    assert.equal((await loadHandler(root, 'index.handler'))(), 'namespace');
+    assert.equal((globalThis as Record<string, unknown>)[counter], 1);
+  });
+
   it('reports a missing export as Runtime.HandlerNotFound', async () => {
     const root = app({ 'index.js': 'exports.other = () => 1;' });
     await rejectsWith(root, 'index.handler', 'Runtime.HandlerNotFound', 'index.handler is undefined or not exported');

@@ -9,7 +9,7 @@ import { PYTHON_BOOTSTRAP_PYC } from './python-bootstrap.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The built-in runtime clients: Node's is compiled to dist/, Python's runs from source. */
-export const NODE_BOOTSTRAP = join(ROOT, 'dist/runtimes/nodejs/bootstrap.js');
+export const NODE_BOOTSTRAP = join(ROOT, 'dist/runtimes/nodejs/start.js');
 export const PYTHON_BOOTSTRAP = join(ROOT, 'src/runtimes/python/bootstrap.py');
 
 const isExecutable = (path: string): boolean => {

@@ -12,6 +12,7 @@ import { logError, patchConsole } from './logging.js';
 import { ChannelClient } from './channel.js';
 import { RuntimeApiClient, type RuntimeClient } from './rapid.js';
 import { EXIT_UNCAUGHT, EXIT_UNHANDLED_REJECTION, Runtime } from './runtime.js';
+import { rehearse } from './rehearse.js';
 
 const noGlobal = () => process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA;
 
@@ -92,49 +93,4 @@ async function becomeFunction(client: RuntimeClient): Promise<void> {
   // NODE_PATH is read once at start-up; read it again now that it names the function's layers.
   (process.getBuiltinModule('node:module') as unknown as { _initPaths?: () => void })._initPaths?.();
   if (vars.LAMBDA_TASK_ROOT) process.chdir(vars.LAMBDA_TASK_ROOT);
-}
-
-/**
- * Load an ES module and run one made-up invocation through the runtime's own code with a stand-in for the Runtime API,
- * while the cell waits anyway: the invoke path is then compiled, and the function's first real
- * invocation does not pay for it (~5-8 ms here). Leaves no trace: nothing is logged, the request
- * id it set is removed, and its stand-in runtime is never resumed.
- */
-async function rehearse(): Promise<void> {
-  // ES module handlers are loaded with import(): the first import() sets up Node's ES module
-  // loader (~8 ms here), so do it once now, with modules that are nobody's code: one from a data:
-  // URL, and one from a file, whose URL takes the loader's other paths (resolving, the package
-  // scope, reading): the function's own module then loads in ~1 ms instead of ~5-12.
-  try {
-    const nobody: string = 'data:text/javascript,export const handler = async () => 1;';
-    await import(nobody);
-    const { pathToFileURL } = process.getBuiltinModule('node:url');
-    await import(pathToFileURL(process.getBuiltinModule('node:path').join(__dirname, 'rehearsal.mjs')).href);
-  } catch {
-    /* an older or restricted Node: the first real import() pays instead */
-  }
-  const headers = {
-    'lambda-runtime-aws-request-id': 'stem-cell-rehearsal',
-    'lambda-runtime-deadline-ms': String(Date.now() + 60_000),
-    'lambda-runtime-invoked-function-arn': 'arn:aws:lambda:us-east-1:000000000000:function:stem-cell',
-    'lambda-runtime-trace-id': 'Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0',
-  };
-  await new Promise<void>((resolve) => {
-    let served = false;
-    const standIn = {
-      next: () => (served ? new Promise(() => undefined) : ((served = true), Promise.resolve({ body: '{"warm":true}', headers }))),
-      postResponse: () => (resolve(), Promise.resolve()),
-      postError: () => (resolve(), Promise.resolve()),
-      postFatal: () => (resolve(), Promise.resolve()),
-    } as unknown as RuntimeClient;
-    setTimeout(resolve, 1000).unref();
-    try {
-      const info = { functionName: 'stem-cell', functionVersion: '$LATEST', memoryLimitInMB: '128', logGroupName: '', logStreamName: '' };
-      new Runtime(standIn, info).start(async (event: unknown) => ({ event }), { streaming: false, highWaterMark: undefined, isAsync: true, argsNum: 2 });
-    } catch {
-      resolve();
-    }
-  });
-  delete (globalThis as unknown as Record<symbol, unknown>)[Symbol.for('aws.lambda.runtime.requestId')];
-  delete (globalThis as unknown as Record<symbol, unknown>)[Symbol.for('aws.lambda.runtime.tenantId')];
 }

@@ -12,12 +12,14 @@ import {
   MalformedStreamingHandler,
   UserCodeSyntaxError,
 } from './errors.js';
+import { importModule } from './esm.js';
 
 // See errors.ts on why builtins are not imported statically.
 const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
 const { createRequire } = process.getBuiltinModule('node:module');
 const path = process.getBuiltinModule('node:path');
 const { pathToFileURL } = process.getBuiltinModule('node:url');
+const { isModuleNamespaceObject } = process.getBuiltinModule('node:util').types;
 
 /** The user's handler as we call it: (event, context, callback) or (event, stream, context). */
 export type HandlerFunction = (...args: unknown[]) => unknown;
@@ -140,12 +142,15 @@ async function importIfExists(file: string): Promise<unknown> {
   // loader, ~5 ms of every cold start of an .mjs handler here. Whatever require() declines, it
   // declines before evaluating anything, and import() then loads it as AWS does.
   try {
-    return userRequire(file);
+    const loaded = userRequire(file);
+    // require() gives a module's "module.exports" export instead of its namespace, when it has
+    // one; import() then gives the namespace, of the module already evaluated.
+    if (isModuleNamespaceObject(loaded)) return loaded;
   } catch (e) {
     if (!IMPORT_INSTEAD.has((e as { code?: string } | null)?.code ?? '')) throw e;
   }
   // A file URL rather than the bare path, so that names with '#' or '%' import correctly.
-  return await import(pathToFileURL(file).href);
+  return await importModule(pathToFileURL(file).href);
 }
 
 // Walks up from `folder` looking for the nearest package.json, stopping (as "not a module") at

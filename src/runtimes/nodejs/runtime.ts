@@ -71,13 +71,14 @@ export class Runtime {
       this.next();
       return;
     }
-    import('./streaming.js').then(
-      (m) => {
-        this.createStream = m.createResponseStream;
-        this.next();
-      },
-      (err) => this.fatal(err, EXIT_UNCAUGHT),
-    );
+    // Loaded only for a streaming handler; require(), not import(), which would set up the ES
+    // module loader for a module of our own.
+    try {
+      this.createStream = (require('./streaming.js') as typeof import('./streaming.js')).createResponseStream;
+    } catch (err) {
+      return this.fatal(err, EXIT_UNCAUGHT);
+    }
+    this.next();
   }
 
   private next(): void {
