@@ -56,6 +56,9 @@ const NODE: Record<string, string> = {
   crash: 'exports.handler = () => { setTimeout(() => { throw new Error("later"); }, 1); return new Promise(() => {}); };',
   huge: `exports.handler = async () => "x".repeat(${SEVEN_MB});`,
   never: 'exports.handler = async () => new Promise(() => setInterval(() => {}, 1000));',
+  // Whether node:net is loaded yet: the channel and console.log do without it until the first answer.
+  quiet: 'console.log("init");\nexports.handler = async () => { console.log("in"); return process.moduleLoadList.includes("NativeModule net"); };',
+  order: 'console.log("init-1"); process.stdout.write("raw-init\\n"); console.log("init-2");\nexports.handler = async () => { console.log("a"); process.stdout.write("b\\n"); console.error("c"); return "ok"; };',
 };
 const PY = {
   ok: 'import os\ndef handler(e, ctx):\n    return {"e": e, "cc": ctx.client_context.custom if ctx.client_context else None, "fd": os.environ.get("_STRATUS_RUNTIME_FD"), "id": ctx.aws_request_id}\n',
@@ -86,11 +89,31 @@ for (const mode of ['on', 'off'] as const) {
       }
     });
 
+    it('keeps log lines in order and with their invocation, console and process.stdout interleaved', async () => {
+      for (let i = 0; i < 2; i++) {
+        const r = await invoke(s.client, 'n-order');
+        assert.equal(r.json, 'ok', r.text);
+        const lines = r.log.split('\n').filter((l) => /init-|raw-init|\t(a|c)$|^b$/.test(l)).map((l) => l.split('\t').pop());
+        assert.deepEqual(lines, i === 0 ? ['init-1', 'raw-init', 'init-2', 'a', 'b', 'c'] : ['a', 'b', 'c']);
+      }
+    });
+
     it('sends a callback result once the event loop is empty', async () => {
       const a = await invoke(s.client, 'n-callback');
       const b = await invoke(s.client, 'n-callback');
       assert.deepEqual([a.json, b.json], [{ before: 0 }, { before: 1 }]);
     });
+
+    if (mode === 'on') {
+      it('answers the first event of a cold start before loading node:net, and warm ones over a socket after', async () => {
+        const first = await invoke(s.client, 'n-quiet');
+        assert.equal(first.json, false, first.text);
+        assert.match(first.log, /\tINFO\tinit\n[^]*\tINFO\tin\n/);
+        const second = await invoke(s.client, 'n-quiet');
+        assert.equal(second.json, true);
+        assert.doesNotMatch(second.log, /Init Duration/);
+      });
+    }
 
     it('reports errors, crashes, oversized responses and timeouts as AWS does, then serves again', async () => {
       const f = await invoke(s.client, 'n-fails');

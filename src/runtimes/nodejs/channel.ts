@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import type { ErrorResponse } from './errors.js';
 import { RuntimeApiClient, type NextInvocation, type RuntimeClient } from './rapid.js';
 
-const net = process.getBuiltinModule('node:net');
+const fs = process.getBuiltinModule('node:fs');
 
 const NEXT = 0x4e;
 const RESPONSE = 0x52;
@@ -53,36 +53,38 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+/**
+ * The channel starts without a socket. Loading `node:net` and making a socket of the fd costs
+ * ~5 ms of a cold start here, so until the first event has been answered the client uses plain
+ * blocking reads and writes on the fd: the first /next waits in read(2), as an environment
+ * waits frozen on AWS, and the first answer leaves with one write(2). Only then, while the caller
+ * already has its answer, does the socket that serves warm invocations take over.
+ */
 export class ChannelClient implements RuntimeClient {
-  private readonly socket: Socket;
+  private socket: Socket | undefined;
   private buf: Buffer = Buffer.alloc(0);
   private waiter: Waiter | undefined;
   private closed: Error | undefined;
   private http: RuntimeApiClient | undefined;
+  /** Frames posted before the socket exists, written together with the next request. */
+  private queued: Buffer[] = [];
+  private delivered = false;
 
-  constructor(fd: number, private readonly httpAddress: string | undefined) {
-    this.socket = new net.Socket({ fd, readable: true, writable: true });
-    // Unreferenced except while waiting for the platform: a handler's own work alone decides when
-    // the event loop drains (callbackWaitsForEmptyEventLoop, never-settling promises).
-    this.socket.unref();
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    const lost = (err?: Error): void => {
-      this.closed = err ?? new Error('the platform closed the runtime channel');
-      const w = this.waiter;
-      this.waiter = undefined;
-      w?.reject(this.closed);
-    };
-    this.socket.on('error', lost);
-    this.socket.on('close', () => lost());
-  }
+  constructor(
+    private readonly fd: number,
+    private readonly httpAddress: string | undefined,
+  ) {}
 
   async specialise(): Promise<Record<string, string>> {
+    // A stem cell waits on the socket: it is made ahead of time, so it may as well be ready.
+    this.openSocket();
     const f = await this.request(frame(STEM_WAITING, []), [SPECIALISE]);
     return JSON.parse(f.body.toString('utf8')) as Record<string, string>;
   }
 
   async next(): Promise<NextInvocation> {
-    const f = await this.request(frame(NEXT, []), [INVOKE, REFUSED]);
+    const f = this.socket || this.delivered ? await this.request(frame(NEXT, []), [INVOKE, REFUSED]) : this.firstEvent();
+    this.delivered = true;
     if (f.kind === REFUSED) throw new Error(`Failed to get next invocation: HTTP ${f.head.toString('utf8')} ${f.body.toString('utf8')}`);
     // Latin1: the head's values are bytes, as HTTP header values are (a client context's UTF-8
     // JSON is decoded by the invoke loop, as it is for HTTP).
@@ -121,33 +123,123 @@ export class ChannelClient implements RuntimeClient {
 
   /**
    * Queue an answer without waiting for it to be written: the invoke loop asks for the next event
-   * in the same turn, and the socket is uncorked after it, so the two frames cost one system call.
+   * in the same turn, and the socket is uncorked after it (or, before there is a socket, the
+   * queue is written with the request), so the two frames cost one system call.
    * A failed write closes the channel, which the next request then reports.
    */
   private post(buf: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(this.closed);
+    if (!this.socket) {
+      this.queued.push(buf);
+      process.nextTick(() => this.flushQueued());
+      return Promise.resolve();
+    }
     this.socket.cork();
     this.socket.write(buf);
-    process.nextTick(() => this.socket.uncork());
+    process.nextTick(() => this.socket?.uncork());
     return Promise.resolve();
   }
 
   private send(buf: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(this.closed);
-    return new Promise((resolve, reject) => this.socket.write(buf, (err) => (err ? reject(err) : resolve())));
+    if (!this.socket) {
+      this.queued.push(buf);
+      this.flushQueued();
+      return this.closed ? Promise.reject(this.closed) : Promise.resolve();
+    }
+    const socket = this.socket;
+    return new Promise((resolve, reject) => socket.write(buf, (err) => (err ? reject(err) : resolve())));
   }
 
   /** Write a frame and wait for one of `kinds` in reply; the socket keeps the process alive meanwhile. */
   private request(out: Buffer, kinds: number[]): Promise<{ kind: number; head: Buffer; body: Buffer }> {
     if (this.closed) return Promise.reject(this.closed);
     if (this.waiter) return Promise.reject(new Error('a request to the platform is already waiting'));
+    if (this.socket) this.socket.write(out);
+    else {
+      // The first answer and this request leave in one write; the socket then waits for the reply.
+      this.queued.push(out);
+      this.flushQueued();
+      if (this.closed) return Promise.reject(this.closed);
+      this.openSocket();
+    }
     return new Promise((resolve, reject) => {
       this.waiter = { kinds, resolve, reject };
-      this.socket.ref();
-      this.socket.write(out);
+      this.socket!.ref();
       // A reply already buffered (unlikely: the platform answers after our request) is taken now.
       this.drainFrames();
     });
+  }
+
+  /** Write the queued frames with one blocking write (before the socket exists). */
+  private flushQueued(): void {
+    if (!this.queued.length || this.socket) return;
+    const out = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued);
+    this.queued = [];
+    try {
+      for (let off = 0; off < out.length; ) off += fs.writeSync(this.fd, out, off);
+    } catch (err) {
+      this.lost(err as Error);
+    }
+  }
+
+  /**
+   * The first /next: written, then its reply read, blocking. The event loop does not run while
+   * the environment waits for its first event (on a cold start it is already waiting for the
+   * environment), as a Lambda environment is frozen until an event arrives.
+   */
+  private firstEvent(): { kind: number; head: Buffer; body: Buffer } {
+    this.queued.push(frame(NEXT, []));
+    this.flushQueued();
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    for (;;) {
+      if (this.closed) throw this.closed;
+      const f = this.takeFrame();
+      if (f) {
+        if (f.kind !== INVOKE && f.kind !== REFUSED) throw this.lost(new Error(`unexpected frame ${f.kind} from the platform`));
+        return f;
+      }
+      let n: number;
+      try {
+        n = fs.readSync(this.fd, chunk, 0, chunk.length, null);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'EINTR') continue;
+        throw this.lost(err as Error);
+      }
+      if (n === 0) throw this.lost();
+      this.buf = this.buf.length ? Buffer.concat([this.buf, chunk.subarray(0, n)]) : Buffer.from(chunk.subarray(0, n));
+    }
+  }
+
+  private openSocket(): void {
+    if (this.socket || this.closed) return;
+    const socket = (this.socket = new (process.getBuiltinModule('node:net').Socket)({ fd: this.fd, readable: true, writable: true }));
+    // Unreferenced except while waiting for the platform: a handler's own work alone decides when
+    // the event loop drains (callbackWaitsForEmptyEventLoop, never-settling promises).
+    socket.unref();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.lost(err));
+    socket.on('close', () => this.lost());
+  }
+
+  private lost(err?: Error): Error {
+    this.closed ??= err ?? new Error('the platform closed the runtime channel');
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(this.closed);
+    return this.closed;
+  }
+
+  /** The next whole frame in the buffer, if there is one. */
+  private takeFrame(): { kind: number; head: Buffer; body: Buffer } | undefined {
+    if (this.buf.length < HEAD) return undefined;
+    const headLen = this.buf.readUInt32LE(1);
+    const end = HEAD + headLen + this.buf.readUInt32LE(5);
+    if (this.buf.length < end) return undefined;
+    const f = { kind: this.buf[0]!, head: this.buf.subarray(HEAD, HEAD + headLen), body: this.buf.subarray(HEAD + headLen, end) };
+    this.buf = this.buf.subarray(end);
+    return f;
   }
 
   private onData(chunk: Buffer): void {
@@ -156,23 +248,17 @@ export class ChannelClient implements RuntimeClient {
   }
 
   private drainFrames(): void {
-    while (this.waiter && this.buf.length >= HEAD) {
-      const headLen = this.buf.readUInt32LE(1);
-      const end = HEAD + headLen + this.buf.readUInt32LE(5);
-      if (this.buf.length < end) return;
-      const kind = this.buf[0]!;
-      const head = this.buf.subarray(HEAD, HEAD + headLen);
-      const body = this.buf.subarray(HEAD + headLen, end);
-      this.buf = this.buf.subarray(end);
+    while (this.waiter) {
+      const f = this.takeFrame();
+      if (!f) return;
       const w = this.waiter;
-      if (!w.kinds.includes(kind)) {
-        this.waiter = undefined;
-        w.reject(new Error(`unexpected frame ${kind} from the platform`));
+      this.waiter = undefined;
+      if (!w.kinds.includes(f.kind)) {
+        w.reject(new Error(`unexpected frame ${f.kind} from the platform`));
         return;
       }
-      this.waiter = undefined;
-      this.socket.unref();
-      w.resolve({ kind, head, body });
+      this.socket?.unref();
+      w.resolve(f);
     }
   }
 }
