@@ -31,8 +31,11 @@ Constraints that shape this file:
 import os
 import sys
 import time
-import json
 import importlib
+try:
+    import _json  # json's C half; json itself imports re and enum, ~10 ms of every cold start
+except ImportError:  # an interpreter without it: json does everything
+    _json = None
 import _socket  # socket.py would add enum/selectors imports we do not need
 
 
@@ -49,6 +52,9 @@ def _become_function(address, channel):
     # function it becomes: Stratus answers with that function's whole
     # environment (over the private channel, or GET /2018-06-01/stratus/specialise),
     # which replaces this process's.
+    # The full json module: a cell has time to spare, and a function that imports json (most
+    # do) then finds it loaded, as it would on AWS, whose runtime imports it.
+    import json
     if channel is not None:
         env = json.loads(channel.specialise())
     else:
@@ -283,49 +289,84 @@ def _flush_stdio():
 _decimal_marker = None  # compiled lazily: (prefix, regex) for Decimal placeholders
 
 
-class _Encoder(json.JSONEncoder):
-    """json.JSONEncoder with the extras AWS's runtime (simplejson) has.
+def _json_module():
+    """The json module, imported the first time something needs more than the C codec."""
+    import json
+    return json
+
+
+def _default(o, raw):
+    """What json's default() does, with the extras AWS's runtime (simplejson) has.
 
     - decimal.Decimal is written as its exact digits, not rounded through a
       float (DynamoDB items are full of Decimals); NaN becomes NaN.
     - bytes inside the result are written as UTF-8 text.
     The C encoder cannot emit raw text, so a Decimal becomes a unique
-    placeholder string that is swapped for its digits after encoding.
+    placeholder string (its digits kept in `raw`) swapped for them after encoding.
     """
-
-    def __init__(self):
-        json.JSONEncoder.__init__(self, ensure_ascii=_ENSURE_ASCII, allow_nan=True)
-        self._raw = None
-
-    def default(self, o):
-        decimal = sys.modules.get("decimal")  # no Decimal can exist unless it was imported
-        if decimal is not None and isinstance(o, decimal.Decimal):
-            if o.is_nan():
-                return float("nan")
-            global _decimal_marker
-            if _decimal_marker is None:
-                import re
-                prefix = "@@stratus-decimal-%s-" % os.urandom(8).hex()
-                _decimal_marker = (prefix, re.compile('"' + prefix + '([0-9]+)@@"'))
-            if self._raw is None:
-                self._raw = []
-            self._raw.append(str(o))
-            return "%s%d@@" % (_decimal_marker[0], len(self._raw) - 1)
-        if isinstance(o, bytes):
-            return o.decode("utf-8")
-        return json.JSONEncoder.default(self, o)
-
-    def encode(self, o):
-        text = json.JSONEncoder.encode(self, o)
-        raw = self._raw
-        if raw:
-            self._raw = None
-            text = _decimal_marker[1].sub(lambda m: raw[int(m.group(1))], text)
-        return text
+    decimal = sys.modules.get("decimal")  # no Decimal can exist unless it was imported
+    if decimal is not None and isinstance(o, decimal.Decimal):
+        if o.is_nan():
+            return float("nan")
+        global _decimal_marker
+        if _decimal_marker is None:
+            import re
+            prefix = "@@stratus-decimal-%s-" % os.urandom(8).hex()
+            _decimal_marker = (prefix, re.compile('"' + prefix + '([0-9]+)@@"'))
+        raw.append(str(o))
+        return "%s%d@@" % (_decimal_marker[0], len(raw) - 1)
+    if isinstance(o, bytes):
+        return o.decode("utf-8")
+    raise TypeError("Object of type %s is not JSON serializable" % o.__class__.__name__)
 
 
 def _to_json(value):
-    return _Encoder().encode(value)
+    """json.dumps(value) as AWS's runtime writes it (see _default), with json's C encoder."""
+    raw = []
+    if _json is None:
+        json = _json_module()
+        text = json.dumps(value, ensure_ascii=_ENSURE_ASCII, allow_nan=True, default=lambda o: _default(o, raw))
+    else:
+        encode_str = _json.encode_basestring_ascii if _ENSURE_ASCII else _json.encode_basestring
+        if isinstance(value, str):
+            return encode_str(value)
+        # As json.JSONEncoder.iterencode builds it: circular-reference markers, the default
+        # separators, no indent, keys unsorted, non-string keys refused, NaN allowed.
+        encoder = _json.make_encoder({}, lambda o: _default(o, raw), encode_str, None, ": ", ", ", False, False, True)
+        text = "".join(encoder(value, 0))
+    if raw:
+        text = _decimal_marker[1].sub(lambda m: raw[int(m.group(1))], text)
+    return text
+
+
+class _ScanContext(object):
+    """What json's C scanner reads from a decoder: json.loads's defaults."""
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
+    memo = {}
+
+
+_scan = _json.make_scanner(_ScanContext()) if _json is not None else None
+_SPACE = " \t\n\r"
+
+
+def _loads(text):
+    """json.loads(text): the C scanner for a document it reads whole; anything else (an error,
+    a byte order mark) goes to json.loads, for its exact result or message."""
+    if _scan is not None:
+        try:
+            s = text.decode("utf-8") if isinstance(text, (bytes, bytearray)) else text
+            start = len(s) - len(s.lstrip(_SPACE))
+            value, end = _scan(s, start)
+            if not s[end:].strip(_SPACE):
+                return value
+        except Exception:
+            pass
+    return _json_module().loads(text)
 
 
 def _decode_event(body, content_type):
@@ -334,7 +375,7 @@ def _decode_event(body, content_type):
     if content_type != "application/json":
         return body
     try:
-        return json.loads(body)
+        return _loads(body)
     except Exception as e:
         raise _Fault("Runtime.UnmarshalError", "Unable to unmarshal input: {}".format(e))
 
@@ -591,7 +632,7 @@ def _object_from(cls, values):
 
 def _parse_header_json(value, what):
     try:
-        return json.loads(value)
+        return _loads(value)
     except Exception as e:
         raise _Fault("Runtime.LambdaContextUnmarshalError", "Unable to parse {} JSON: {}".format(what, e))
 
@@ -679,7 +720,7 @@ def _configure_logging(logging):
 
     handler = LambdaLoggerHandler()
     if _JSON_LOGS:
-        encoder = json.JSONEncoder(ensure_ascii=False)
+        encoder = _json_module().JSONEncoder(ensure_ascii=False)
 
         class JsonFormatter(logging.Formatter):
             def format(self, record):
@@ -901,7 +942,7 @@ def _describe_exception(request_id):
 
 
 def _xray_cause(error_type, message, frames):
-    return json.dumps({
+    return _json_module().dumps({
         "working_directory": os.getcwd(),
         "exceptions": [{
             "message": message,
