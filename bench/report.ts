@@ -3,6 +3,7 @@ import { isSkipped, type LoadResult, type Skipped } from './lib.js';
 import type { ColdStats } from './stratus.js';
 import type { DensityResult } from './density.js';
 import type { AsyncResult } from './async-rate.js';
+import type { PairedResult, PairedTarget } from './paired.js';
 
 export interface WarmEntry {
   label: string;
@@ -28,7 +29,13 @@ export interface Results {
   cold: Record<string, ColdEntry>;
   density?: DensityResult | Skipped;
   async?: AsyncResult | Skipped;
-  ratios?: Record<string, { value: number | null; target?: string; met?: boolean | null; of: string }>;
+  /** The ratio targets' figures again, interleaved (paired.ts). */
+  paired?: PairedResult | Skipped;
+  /**
+   * value: the median over the interleaved rounds when they were measured (range: their lowest
+   * and highest), else the single pass's; single: the single pass's.
+   */
+  ratios?: Record<string, { value: number | null; target?: string; met?: boolean | null; of: string; single?: number | null; range?: [number, number] }>;
   notes: string[];
   totalSeconds?: number;
   peerInstallSeconds?: number;
@@ -46,21 +53,45 @@ export function ratios(r: Results): NonNullable<Results['ratios']> {
     return xs.length ? Math.max(...xs) : undefined;
   };
   const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !b ? null : Number((a / b).toFixed(2)));
-  const out: NonNullable<Results['ratios']> = {};
-  const add = (key: string, value: number | null, of: string, target?: string, ok?: (v: number) => boolean) => {
-    out[key] = { value, of, target, met: value === null || !ok ? null : ok(value) };
+  // Per interleaved round: a ratio of that round's two figures.
+  const p = r.paired && !isSkipped(r.paired) ? r.paired.targets : undefined;
+  const perRound = (a: string, b: string, pick: (x: PairedTarget) => LoadResult[], field: 'rps' | 'p50'): number[] | undefined => {
+    const xs = p?.[a] ? pick(p[a]) : undefined;
+    const ys = p?.[b] ? pick(p[b]) : undefined;
+    if (!xs?.length || !ys?.length || xs.length !== ys.length) return undefined;
+    return xs.map((x, i) => x[field] / ys[i]![field]);
   };
-  add('invokeC10VsPeer', ratio(rps10('stratusInvoke'), best('slsInvokeDefault', 'slsInvokeInProcess')), 'Stratus Invoke API c=10 req/s ÷ serverless-offline Invoke API, best mode', '≥ 2.5', (v) => v >= 2.5);
-  add('urlC10VsPeer', ratio(rps10('stratusUrl'), best('slsHttpDefault', 'slsHttpInProcess')), 'Stratus function URL c=10 req/s ÷ serverless-offline HTTP event, best mode', '≥ 2.5', (v) => v >= 2.5);
-  add('invokeC10VsHop', ratio(rps10('stratusInvoke'), rps10('hop')), 'Stratus Invoke API c=10 req/s ÷ one-hop floor', '≥ 0.8', (v) => v >= 0.8);
-  add('urlC10VsHop', ratio(rps10('stratusUrl'), rps10('hop')), 'Stratus function URL c=10 req/s ÷ one-hop floor', '≥ 0.8', (v) => v >= 0.8);
-  add('invokeP50C1VsHop', ratio(p50c1('stratusInvoke'), p50c1('hop')), 'Stratus Invoke API p50 at c=1 ÷ one-hop floor p50', '≤ 1.5', (v) => v <= 1.5);
-  add('urlP50C1VsHop', ratio(p50c1('stratusUrl'), p50c1('hop')), 'Stratus function URL p50 at c=1 ÷ one-hop floor p50', '≤ 1.5', (v) => v <= 1.5);
+  const c10 = (x: PairedTarget) => x.c10;
+  const c1 = (x: PairedTarget) => x.c1;
+  const out: NonNullable<Results['ratios']> = {};
+  const add = (key: string, single: number | null, of: string, rounds?: number[], target?: string, ok?: (v: number) => boolean) => {
+    const sorted = rounds ? [...rounds].sort((x, y) => x - y) : undefined;
+    const median = sorted?.length ? Number(sorted[(sorted.length - 1) >> 1]!.toFixed(2)) : undefined;
+    const value = median ?? single;
+    out[key] = { value, of, target, met: value === null || !ok ? null : ok(value), single, ...(sorted?.length ? { range: [Number(sorted[0]!.toFixed(2)), Number(sorted[sorted.length - 1]!.toFixed(2))] as [number, number] } : {}) };
+  };
+  add('invokeC10VsPeer', ratio(rps10('stratusInvoke'), best('slsInvokeDefault', 'slsInvokeInProcess')), 'Stratus Invoke API c=10 req/s ÷ serverless-offline Invoke API, best mode', perRound('stratusInvoke', 'slsInvoke', c10, 'rps'), '≥ 2.5', (v) => v >= 2.5);
+  add('urlC10VsPeer', ratio(rps10('stratusUrl'), best('slsHttpDefault', 'slsHttpInProcess')), 'Stratus function URL c=10 req/s ÷ serverless-offline HTTP event, best mode', perRound('stratusUrl', 'slsHttp', c10, 'rps'), '≥ 2.5', (v) => v >= 2.5);
+  add('invokeC10VsHop', ratio(rps10('stratusInvoke'), rps10('hop')), 'Stratus Invoke API c=10 req/s ÷ one-hop floor', perRound('stratusInvoke', 'hop', c10, 'rps'), '≥ 0.8', (v) => v >= 0.8);
+  add('urlC10VsHop', ratio(rps10('stratusUrl'), rps10('hop')), 'Stratus function URL c=10 req/s ÷ one-hop floor', perRound('stratusUrl', 'hop', c10, 'rps'), '≥ 0.8', (v) => v >= 0.8);
+  add('invokeP50C1VsHop', ratio(p50c1('stratusInvoke'), p50c1('hop')), 'Stratus Invoke API p50 at c=1 ÷ one-hop floor p50', perRound('stratusInvoke', 'hop', c1, 'p50'), '≤ 1.5', (v) => v <= 1.5);
+  add('urlP50C1VsHop', ratio(p50c1('stratusUrl'), p50c1('hop')), 'Stratus function URL p50 at c=1 ÷ one-hop floor p50', perRound('stratusUrl', 'hop', c1, 'p50'), '≤ 1.5', (v) => v <= 1.5);
   add('invokeC10VsInline', ratio(rps10('stratusInvoke'), rps10('inline')), 'Stratus Invoke API c=10 req/s ÷ inline floor');
   add('channelC10VsHttp', ratio(rps10('stratusInvoke'), rps10('stratusInvokeHttp')), 'Stratus Invoke API c=10 req/s, runtime channel ÷ HTTP Runtime API (--runtime-channel off)');
   const pre = r.cold.prewarmed?.node?.e2eP50;
-  add('coldPrewarmedNodeP50Ms', pre === undefined ? null : Number(pre.toFixed(1)), 'cold start p50 (Node, pre-warmed path), ms', '≤ 15 ms', (v) => v <= 15);
+  add('coldPrewarmedNodeP50Ms', pre === undefined ? null : Number(pre.toFixed(1)), 'cold start p50 (Node, pre-warmed path), ms', undefined, '≤ 15 ms', (v) => v <= 15);
   return out;
+}
+
+/** The interleaved rounds, target by target: each round's c=1 p50 and c=10 req/s. */
+function pairedTable(p: PairedResult): string {
+  const cell = (xs: LoadResult[], pick: (x: LoadResult) => string) => (xs.length ? xs.map(pick).join(' · ') : '–');
+  const rows = Object.values(p.targets).map((t) => `| ${t.label} | ${cell(t.c1, (x) => f(x.p50, 2))} | ${cell(t.c10, (x) => f(x.rps))} |`);
+  return `| target | c=1 p50 ms, round by round | c=10 req/s, round by round |
+|---|---|---|
+${rows.join('\n')}
+
+Method: ${p.method}.`;
 }
 
 export function markdown(r: Results): string {
@@ -70,8 +101,10 @@ export function markdown(r: Results): string {
       : `| ${e.label} | ${f(e.c1.rps)} | ${f(e.c1.p50, 2)} / ${f(e.c1.p99, 2)} | ${f(e.c10.rps)} | ${f(e.c10.p50, 2)} / ${f(e.c10.p99, 2)} |`;
   const warmRows = Object.values(r.warm).map(row).join('\n');
   const ratioRows = Object.values(r.ratios ?? {})
-    .map((x) => `| ${x.of} | ${x.value === null ? '–' : x.value} | ${x.target ?? ''} | ${x.met === null || x.met === undefined ? '' : x.met ? 'met' : '**missed**'} |`)
+    .map((x) => `| ${x.of} | ${x.value === null ? '–' : x.value}${x.range ? ` (${x.range[0]}–${x.range[1]})` : ''} | ${x.single === null || x.single === undefined ? '–' : x.single} | ${x.target ?? ''} | ${x.met === null || x.met === undefined ? '' : x.met ? 'met' : '**missed**'} |`)
     .join('\n');
+  const rounds = r.paired && !isSkipped(r.paired) ? r.paired.rounds : 0;
+  const paired = !r.paired ? 'Not measured in this run.' : isSkipped(r.paired) ? `Skipped: ${r.paired.skipped}` : pairedTable(r.paired);
   const coldRows = Object.values(r.cold)
     .flatMap((c) =>
       c.skipped
@@ -123,8 +156,9 @@ are shared: figures vary ±15% or more run to run, so compare only within one ru
 
 How to run: \`npm run bench\` (this file and bench/results/<date>.json); \`npm run bench -- --quick\`
 (1 s points, a harness check, written to the temp dir); \`npm run bench -- --only floors,peer\`
-(sections: floors, peer, invoke, url, none, http, cold, prewarmed, async, density). BENCH_SECONDS,
-BENCH_WARMUP and BENCH_COLD override the point length, warm-up and cold-start count.
+(sections: floors, peer, invoke, url, none, http, paired, cold, prewarmed, async, density). BENCH_SECONDS,
+BENCH_WARMUP, BENCH_COLD, BENCH_ROUNDS and BENCH_PAIRED_SECONDS override the point length, warm-up,
+cold-start count, interleaved rounds and their point length.
 
 ## Method
 
@@ -138,9 +172,15 @@ ${warmRows}
 
 ## Ratios (issue 8's targets)
 
-| ratio | this run | target | |
-|---|---|---|---|
+${rounds ? `The first column is the median of ${rounds} interleaved rounds (their range in parentheses; next section), where each round's ratio compares figures taken a few seconds apart; the second is the single pass above, where minutes can separate the two figures.` : 'From the single pass above (the interleaved rounds were not measured in this run).'}
+
+| ratio | ${rounds ? `median of ${rounds} interleaved rounds` : 'this run'} | single pass | target | |
+|---|---|---|---|---|
 ${ratioRows}
+
+## Interleaved rounds
+
+${paired}
 
 ## Cold start (first invoke of a new function)
 

@@ -6,8 +6,8 @@
  *   npm run bench                      the full run (~6-8 min on 2 cores; must stay under 10)
  *   npm run bench -- --quick           1 s points, few cold starts, a small density ramp: checks the
  *                                      harness in ~2 min; writes to the temp dir, not to docs/
- *   npm run bench -- --only peer,cold  some sections only (floors, peer, invoke, url, none, http, cold,
- *                                      prewarmed, async, density); also writes to the temp dir
+ *   npm run bench -- --only peer,cold  some sections only (floors, peer, invoke, url, none, http, paired,
+ *                                      cold, prewarmed, async, density); also writes to the temp dir
  *   node dist/bench/run.js --render bench/results/<date>.json
  *                                      docs/benchmarks.md again from a run's figures (wording changes)
  *
@@ -15,6 +15,7 @@
  * at c=1 and c=10, against the inline floor, the one-hop floor, serverless-offline (four modes, a
  * fresh process per point), Stratus's Invoke API (a SigV4-signed request, replayed: a signature
  * stays valid for 5 minutes) and its function URL (public, path form).
+ * Then the figures the ratio targets compare, again, in interleaved rounds (paired.ts).
  * Cold start: the spawn path, and the pre-warmed path once `stratus serve` has `--stem-cells`
  * (each on a server of its own, so one run measures both). Then density and async.
  */
@@ -26,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/config.js';
 import { measureAsync } from './async-rate.js';
 import { measureDensity } from './density.js';
+import { measurePaired } from './paired.js';
 import { isSkipped, memInfo, requireWrk, startProcess, stop, wrk, type LoadResult } from './lib.js';
 import { installPeer, withPeer, type PeerApi, type PeerInstall, type PeerMode } from './peer.js';
 import { markdown, ratios, type ColdEntry, type Results, type WarmEntry } from './report.js';
@@ -41,6 +43,9 @@ const want = (section: string) => !ONLY || ONLY.has(section);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? (QUICK ? 1 : 2));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 5));
 const COLD = Number(process.env.BENCH_COLD ?? (QUICK ? 3 : 20));
+/** Interleaved rounds of the ratio targets' figures (paired.ts), and the length of each point. */
+const PAIRED_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PAIRED_SECONDS = Number(process.env.BENCH_PAIRED_SECONDS ?? 3);
 const BODY = '{"name":"bench"}';
 /** 1,769 MB = one full vCPU in the sandbox (as on Lambda), like the floors' single process. */
 const WARM_MEMORY = 1769;
@@ -127,6 +132,21 @@ async function helloOn(s: Stratus): Promise<void> {
 
 const invokeHeaders = (s: Stratus, name: string) => () => s.sign(`/2015-03-31/functions/${name}/invocations`, BODY);
 
+/**
+ * A fresh server's first seconds under load run several times slower than its steady state (its
+ * p50 at c=1 falls from ~0.7 to ~0.3 ms over ~6 s here): load it before its first point, so that
+ * point is not the only one to pay for it. The floors' processes are far lighter and settle within
+ * their own warm-up.
+ */
+async function warmServer(s: Stratus): Promise<void> {
+  if (QUICK) return;
+  const url = `${s.url}/2015-03-31/functions/bench-hello/invocations`;
+  const headers = await invokeHeaders(s, 'bench-hello')();
+  wrk(url, BODY, headers, 10, 3);
+  wrk(url, BODY, headers, 1, 3);
+  await settled(s, 'bench-hello')();
+}
+
 async function main(): Promise<void> {
   requireWrk();
   const flags = serveFlags(ROOT);
@@ -147,6 +167,7 @@ async function main(): Promise<void> {
     notes,
   };
   const s0 = Date.now();
+  let peerInstall: PeerInstall | undefined;
 
   // Floors and the peer first: Stratus's servers come after, each measured then stopped.
   if (want('floors')) {
@@ -162,6 +183,7 @@ async function main(): Promise<void> {
       ['slsHttpInProcess', 'inprocess', 'http', 'serverless-offline 13 (--useInProcess), HTTP event'],
     ];
     const peer = await guarded('serverless-offline install', notes, async () => installPeer(ROOT));
+    if (!('skipped' in peer)) peerInstall = peer;
     if ('skipped' in peer) {
       for (const [k, , , label] of labels) r.warm[k] = { label, skipped: `could not be installed: ${peer.skipped}` };
     } else {
@@ -188,6 +210,7 @@ async function main(): Promise<void> {
         if (want('invoke') || want('url') || want('async')) {
           await helloOn(s);
           await s.sign('/', ''); // warm the signer
+          await warmServer(s);
         }
         if (want('invoke')) r.warm.stratusInvoke = await load({ label: 'Stratus Invoke API (SigV4, bubblewrap)' }, `${s.url}/2015-03-31/functions/bench-hello/invocations`, invokeHeaders(s, 'bench-hello'), settled(s, 'bench-hello'));
         if (want('url')) {
@@ -246,6 +269,33 @@ async function main(): Promise<void> {
       }
     });
     if (isSkipped(res)) r.warm.stratusInvokeHttp = { label, skipped: res.skipped };
+  }
+
+  // The ratio targets' figures again, interleaved, on a server of their own.
+  if (want('paired')) {
+    const rounds = QUICK ? 1 : PAIRED_ROUNDS;
+    const seconds = QUICK ? 1 : PAIRED_SECONDS;
+    if (!peerInstall && !want('peer')) {
+      const p = await guarded('serverless-offline install', notes, async () => installPeer(ROOT));
+      if (!('skipped' in p)) peerInstall = p;
+    }
+    // serverless-offline in the mode that was best in the single pass (in-process when it was not measured).
+    const bestMode = (api: 'Invoke' | 'Http'): PeerMode =>
+      (r.warm[`sls${api}Default`]?.c10?.rps ?? 0) > (r.warm[`sls${api}InProcess`]?.c10?.rps ?? 0) ? 'default' : 'inprocess';
+    r.paired = await guarded('interleaved rounds', notes, async () => {
+      const s = await startStratus(ROOT, warmArgs);
+      try {
+        await helloOn(s);
+        const url = await s.publicUrl('bench-hello');
+        say(`interleaved rounds (${rounds} × one-hop floor, serverless-offline, Stratus Invoke API and URL)`);
+        return await measurePaired(
+          { root: ROOT, body: BODY, stratus: s, fn: 'bench-hello', url, peer: peerInstall, peerModes: { invoke: bestMode('Invoke'), http: bestMode('Http') }, settle: settled(s, 'bench-hello'), say },
+          rounds, seconds, Math.min(WARMUP, 1),
+        );
+      } finally {
+        await s.close();
+      }
+    });
   }
 
   // The pre-warmed path: a second server, so both paths are measured in this one run.

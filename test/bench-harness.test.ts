@@ -49,8 +49,37 @@ describe('bench ratios and report', () => {
     assert.match(md, /\| sls http default \| skipped: no peer \|/);
     assert.match(md, /\| pre-warmed \| skipped: not yet \|/);
     assert.match(md, /## Density\n\nSkipped: no sandbox here/);
-    assert.match(md, /\| Stratus Invoke API c=10 req\/s ÷ serverless-offline Invoke API, best mode \| 2\.5 \| ≥ 2\.5 \| met \|/);
+    assert.match(md, /\| Stratus Invoke API c=10 req\/s ÷ serverless-offline Invoke API, best mode \| 2\.5 \| 2\.5 \| ≥ 2\.5 \| met \|/);
+    assert.match(md, /## Interleaved rounds\n\nNot measured in this run\./);
     assert.match(md, /- a note/);
+  });
+
+  it('takes a ratio per interleaved round and reports their median, with the single pass beside it', () => {
+    const r = results();
+    const load = (rps: number, p50: number) => ({ rps, p50, p99: p50 * 3 });
+    r.paired = {
+      rounds: 3, seconds: 3, warmupSeconds: 1, method: 'test',
+      targets: {
+        hop: { key: 'hop', label: 'hop', c1: [load(2_000, 0.2), load(1_000, 0.4), load(2_000, 0.2)], c10: [load(8_000, 1), load(4_000, 2), load(8_000, 1)] },
+        stratusInvoke: { key: 'stratusInvoke', label: 'stratus', c1: [load(1_500, 0.28), load(900, 0.5), load(1_400, 0.4)], c10: [load(6_400, 1), load(3_600, 2), load(7_200, 1)] },
+        slsInvoke: { key: 'slsInvoke', label: 'sls', c1: [], c10: [load(3_000, 3), load(1_000, 9), load(3_000, 3)] },
+      },
+    };
+    const x = ratios(r);
+    // Rounds' p50 ratios 1.4, 1.25, 2.0: the median is 1.4, though the single pass says 1.25.
+    assert.equal(x.invokeP50C1VsHop!.value, 1.4);
+    assert.deepEqual(x.invokeP50C1VsHop!.range, [1.25, 2]);
+    assert.equal(x.invokeP50C1VsHop!.single, 1.25);
+    assert.equal(x.invokeP50C1VsHop!.met, true);
+    // Rounds' c=10 ratios against the peer 2.13, 3.6, 2.4: median 2.4, missed.
+    assert.equal(x.invokeC10VsPeer!.value, 2.4);
+    assert.equal(x.invokeC10VsPeer!.met, false);
+    // No interleaved URL figures: the single pass (none here either) decides.
+    assert.equal(x.urlC10VsPeer!.value, null);
+    r.ratios = x;
+    const md = markdown(r);
+    assert.match(md, /\| Stratus Invoke API p50 at c=1 ÷ one-hop floor p50 \| 1\.4 \(1\.25–2\) \| 1\.25 \| ≤ 1\.5 \| met \|/);
+    assert.match(md, /\| stratus \| 0\.28 · 0\.50 · 0\.40 \| 6,400 · 3,600 · 7,200 \|/);
   });
 
   it('takes percentiles by rank', () => {
