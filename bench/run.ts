@@ -44,8 +44,8 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? (QUICK ? 1 : 2));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 5));
 const COLD = Number(process.env.BENCH_COLD ?? (QUICK ? 3 : 20));
 /** Interleaved rounds of the ratio targets' figures (paired.ts), and the length of each point. */
-const PAIRED_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const PAIRED_SECONDS = Number(process.env.BENCH_PAIRED_SECONDS ?? 3);
+const PAIRED_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const PAIRED_SECONDS = Number(process.env.BENCH_PAIRED_SECONDS ?? 2);
 const BODY = '{"name":"bench"}';
 /** 1,769 MB = one full vCPU in the sandbox (as on Lambda), like the floors' single process. */
 const WARM_MEMORY = 1769;
