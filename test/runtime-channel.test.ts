@@ -4,7 +4,13 @@
  * the same answers, either way. Also what a function can do to its own channel.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { before, describe, it } from 'node:test';
+import { NODE_BOOTSTRAP } from '../src/environments/runtime-env.js';
 import { encodeFrame, Frame, FrameReader } from '../src/environments/runtime-channel.js';
 import { deploy, invoke } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -183,5 +189,37 @@ exports.handler = async () => { fs.writeSync(3, frame(0x52, ["not-a-real-id", "a
     assert.equal(r.error, undefined);
     assert.equal(r.json, 'real');
     assert.equal((await invoke(s.client, 'forger')).json, 'real');
+  });
+});
+
+describe('the Node client on a channel fd that is not blocking', () => {
+  it('takes its first event and answers over the socket instead (no server, no sandbox)', async () => {
+    // The platform hands the fd over blocking (the first event is read with read(2)); were it not,
+    // the client must wait on the socket rather than fail. Python sets O_NONBLOCK, then execs node.
+    const task = mkdtempSync(join(tmpdir(), 'stratus-nonblock-'));
+    writeFileSync(join(task, 'index.mjs'), 'export const handler = async (e) => ({ got: e, size: "x".repeat(300000).length });');
+    const env = { _STRATUS_RUNTIME_FD: '3', AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9', _HANDLER: 'index.handler', LAMBDA_TASK_ROOT: task, AWS_LAMBDA_FUNCTION_NAME: 'nb', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128', AWS_LAMBDA_FUNCTION_VERSION: '$LATEST', PATH: '/usr/bin:/bin' };
+    const wrapper = 'import os, fcntl, sys\nfcntl.fcntl(3, fcntl.F_SETFL, fcntl.fcntl(3, fcntl.F_GETFL) | os.O_NONBLOCK)\nos.execv(sys.argv[1], [sys.argv[1], sys.argv[2]])';
+    const kid = spawn('python3', ['-c', wrapper, process.execPath, NODE_BOOTSTRAP], { cwd: task, env, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+    const channel = kid.stdio[3] as Duplex;
+    channel.on('error', () => undefined);
+    try {
+      const answers = await new Promise<string[]>((resolve, reject) => {
+        const got: string[] = [];
+        let nexts = 0;
+        const reader = new FrameReader(1 << 22, (kind, fields, body) => {
+          if (kind === Frame.Response) got.push(`${fields[0]} ${JSON.stringify(JSON.parse(body!.toString()))}`);
+          if (kind !== Frame.Next) return;
+          if (++nexts <= 2) channel.write(encodeFrame(Frame.Invoke, [`id-${nexts}`, String(Date.now() + 60_000), 'arn:aws:lambda:us-east-1:000000000000:function:nb', 'Root=1-0-0', '', '', ''], `{"n":${nexts}}`, 'latin1'));
+          else resolve(got);
+        }, reject);
+        channel.on('data', (c: Buffer) => reader.push(c));
+        kid.on('exit', (code) => reject(new Error(`the runtime exited (${code})`)));
+      });
+      assert.deepEqual(answers, ['id-1 {"got":{"n":1},"size":300000}', 'id-2 {"got":{"n":2},"size":300000}']);
+    } finally {
+      kid.kill('SIGKILL');
+      rmSync(task, { recursive: true, force: true });
+    }
   });
 });

@@ -83,7 +83,10 @@ export class ChannelClient implements RuntimeClient {
   }
 
   async next(): Promise<NextInvocation> {
-    const f = this.socket || this.delivered ? await this.request(frame(NEXT, []), [INVOKE, REFUSED]) : this.firstEvent();
+    const f =
+      this.socket || this.delivered
+        ? await this.request(frame(NEXT, []), [INVOKE, REFUSED])
+        : (this.firstEvent() ?? (await this.reply([INVOKE, REFUSED])));
     this.delivered = true;
     if (f.kind === REFUSED) throw new Error(`Failed to get next invocation: HTTP ${f.head.toString('utf8')} ${f.body.toString('utf8')}`);
     // Latin1: the head's values are bytes, as HTTP header values are (a client context's UTF-8
@@ -160,9 +163,14 @@ export class ChannelClient implements RuntimeClient {
       // The first answer and this request leave in one write; the socket then waits for the reply.
       this.queued.push(out);
       this.flushQueued();
-      if (this.closed) return Promise.reject(this.closed);
-      this.openSocket();
     }
+    return this.reply(kinds);
+  }
+
+  /** Wait on the socket (made now if need be) for one of `kinds`; it keeps the process alive meanwhile. */
+  private reply(kinds: number[]): Promise<{ kind: number; head: Buffer; body: Buffer }> {
+    if (this.closed) return Promise.reject(this.closed);
+    this.openSocket();
     return new Promise((resolve, reject) => {
       this.waiter = { kinds, resolve, reject };
       this.socket!.ref();
@@ -176,10 +184,14 @@ export class ChannelClient implements RuntimeClient {
     if (!this.queued.length || this.socket) return;
     const out = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued);
     this.queued = [];
+    let off = 0;
     try {
-      for (let off = 0; off < out.length; ) off += fs.writeSync(this.fd, out, off);
+      while (off < out.length) off += fs.writeSync(this.fd, out, off);
     } catch (err) {
-      this.lost(err as Error);
+      // A non-blocking fd (not how the platform hands it over, but possible): the socket takes the rest.
+      if ((err as { code?: string }).code !== 'EAGAIN') return void this.lost(err as Error);
+      this.openSocket();
+      (this.socket as Socket | undefined)?.write(out.subarray(off));
     }
   }
 
@@ -188,9 +200,11 @@ export class ChannelClient implements RuntimeClient {
    * the environment waits for its first event (on a cold start it is already waiting for the
    * environment), as a Lambda environment is frozen until an event arrives.
    */
-  private firstEvent(): { kind: number; head: Buffer; body: Buffer } {
+  private firstEvent(): { kind: number; head: Buffer; body: Buffer } | undefined {
     this.queued.push(frame(NEXT, []));
     this.flushQueued();
+    // The fd turned out non-blocking: wait on the socket instead.
+    if (this.socket) return undefined;
     const chunk = Buffer.allocUnsafe(64 * 1024);
     for (;;) {
       if (this.closed) throw this.closed;
@@ -205,6 +219,7 @@ export class ChannelClient implements RuntimeClient {
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'EINTR') continue;
+        if (code === 'EAGAIN') return undefined;
         throw this.lost(err as Error);
       }
       if (n === 0) throw this.lost();
