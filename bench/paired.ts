@@ -55,7 +55,12 @@ export interface PairedDeps {
 /** Seconds of load on each long-lived target before the first round. */
 const LONG_WARMUP = 6;
 
-export async function measurePaired(d: PairedDeps, rounds: number, seconds: number, warmup: number): Promise<PairedResult> {
+/**
+ * `warmup`: seconds of load before each point of a target that stays up (it had LONG_WARMUP first);
+ * `freshWarmup`: before each point of serverless-offline, a fresh process every time, as long as
+ * its warm-up in the single pass.
+ */
+export async function measurePaired(d: PairedDeps, rounds: number, seconds: number, warmup: number, freshWarmup: number): Promise<PairedResult> {
   const json = { 'content-type': 'application/json' };
   const hop = await startProcess(process.execPath, [d.root + 'bench/floors/hop.mjs'], /PORT (\d+)/);
   try {
@@ -87,7 +92,7 @@ export async function measurePaired(d: PairedDeps, rounds: number, seconds: numb
       for (const t of order) {
         for (const c of round % 2 ? [...t.levels].reverse() : t.levels) {
           const r = await t.run(async (url, headers) => {
-            wrk(url, d.body, headers, c, warmup);
+            wrk(url, d.body, headers, c, t.key.startsWith('sls') ? freshWarmup : warmup);
             if (t.key.startsWith('stratus')) await d.settle();
             const { rps, p50, p99 } = wrk(url, d.body, headers, c, seconds);
             return { rps, p50, p99 };
@@ -102,7 +107,7 @@ export async function measurePaired(d: PairedDeps, rounds: number, seconds: numb
       seconds,
       warmupSeconds: warmup,
       targets: out,
-      method: `after ${LONG_WARMUP} s of warm-up of the targets that stay up, ${rounds} rounds; in each, every target in turn (order reversed every other round): ${warmup} s of warm-up then ${seconds} s with wrk, at the concurrencies the ratios use; the one-hop floor and one Stratus server (bubblewrap, spawn path) stay up through all rounds, serverless-offline is a fresh process per point in the mode that was best in the single pass. A ratio is computed per round from that round's figures; the table gives the median of the rounds and their range`,
+      method: `after ${LONG_WARMUP} s of warm-up of the targets that stay up, ${rounds} rounds; in each, every target in turn (order reversed every other round): ${warmup} s of warm-up (${freshWarmup} s for serverless-offline's fresh process, as in the single pass) then ${seconds} s with wrk, at the concurrencies the ratios use; the one-hop floor and one Stratus server (bubblewrap, spawn path) stay up through all rounds, serverless-offline is a fresh process per point in the mode that was best in the single pass. A ratio is computed per round from that round's figures; the table gives the median of the rounds and their range`,
     };
   } finally {
     await stop(hop.proc);

@@ -290,7 +290,7 @@ async function main(): Promise<void> {
         say(`interleaved rounds (${rounds} × one-hop floor, serverless-offline, Stratus Invoke API and URL)`);
         return await measurePaired(
           { root: ROOT, body: BODY, stratus: s, fn: 'bench-hello', url, peer: peerInstall, peerModes: { invoke: bestMode('Invoke'), http: bestMode('Http') }, settle: settled(s, 'bench-hello'), say },
-          rounds, seconds, Math.min(WARMUP, 1),
+          rounds, seconds, Math.min(WARMUP, 1), WARMUP,
         );
       } finally {
         await s.close();
