@@ -2,13 +2,23 @@
 // of it (src/runtimes/nodejs/start.ts says why). `npm run build` runs it; a runtime built by tsc
 // alone still works, from its separate modules, once the bundle is removed.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = new URL('../dist/runtimes/nodejs/', import.meta.url).pathname;
 // start.js loads the bundle; esm.js must be loaded by Node's own loader (its import() needs one).
 const outside = new Set(['start.js', 'esm.js']);
-const files = readdirSync(dir).filter((f) => f.endsWith('.js') && !outside.has(f) && f !== 'bundle.js').sort();
+// What bootstrap.js and the build's rehearsal (start.js) require, and what those require in turn:
+// not every .js in dist/, which keeps the outputs of modules since removed (tsc never deletes).
+const files = [];
+for (const queue = ['bootstrap.js', 'rehearse.js']; queue.length; ) {
+  const f = queue.shift();
+  if (files.includes(f) || outside.has(f)) continue;
+  files.push(f);
+  for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/require\("\.\/([\w.-]+\.js)"\)/g)) queue.push(m[1]);
+  for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/require\('\.\/([\w.-]+\.js)'\)/g)) queue.push(m[1]);
+}
+files.sort();
 
 // Each module runs in the wrapper Node's CommonJS loader would give it; ids are the './x.js'
 // the compiled modules require each other by. Anything else goes to the real require().
