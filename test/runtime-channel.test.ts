@@ -37,6 +37,21 @@ describe('channel frames', () => {
     }
   });
 
+  it('reads a large frame arriving in many small chunks, and the frame after it in the same chunk', () => {
+    const body = Buffer.alloc(1 << 20);
+    for (let i = 0; i < body.length; i++) body[i] = i % 251;
+    const all = Buffer.concat([encodeFrame(Frame.Response, ['id-big', 'application/json'], body), encodeFrame(Frame.Next, [])]);
+    const chunks = [];
+    for (let i = 0; i < all.length; i += 1000) chunks.push(all.subarray(i, i + 1000));
+    const frames: { kind: number; fields: string[]; body?: Buffer }[] = [];
+    const r = new FrameReader(2 << 20, (kind, fields, b) => frames.push({ kind, fields, body: b }), (why) => assert.fail(why));
+    for (const c of chunks) r.push(c);
+    assert.equal(frames.length, 2);
+    assert.deepEqual(frames[0]!.fields, ['id-big', 'application/json']);
+    assert.ok(frames[0]!.body!.equals(body));
+    assert.equal(frames[1]!.kind, Frame.Next);
+  });
+
   it('skips a body over the limit without holding it, then goes on', () => {
     const big = encodeFrame(Frame.Response, ['id'], Buffer.alloc(5000, 120));
     const chunks = [];

@@ -62,7 +62,11 @@ export function encodeFrame(kind: number, fields: readonly string[], body?: Buff
  * case). A malformed head is a protocol error (the caller drops the runtime).
  */
 export class FrameReader {
-  private buf: Buffer = Buffer.alloc(0);
+  /** Bytes received and not yet taken as frames, kept as chunks: joined once a frame can be read. */
+  private chunks: Buffer[] = [];
+  private have = 0;
+  /** Bytes the frame at the front needs before it can be read (its head first). */
+  private need = HEAD;
   /** Bytes of an oversized body still to skip, and the frame it belongs to. */
   private skipping = 0;
   private skipped?: { kind: number; fields: string[] };
@@ -83,34 +87,52 @@ export class FrameReader {
       this.skipped = undefined;
       this.onFrame(f.kind, f.fields, undefined);
     }
-    let buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    while (buf.length >= HEAD) {
+    if (chunk.length) {
+      this.chunks.push(chunk);
+      this.have += chunk.length;
+    }
+    while (this.have >= this.need) {
+      // Joined only now: joining every chunk as it came would copy a large answer over and over.
+      const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.have);
+      this.chunks = [buf];
       const kind = buf[0]!;
       const headLen = buf.readUInt32LE(1);
       const bodyLen = buf.readUInt32LE(5);
       if (headLen > MAX_HEAD) return this.onProtocolError(`frame head of ${headLen} bytes`);
       if (bodyLen > this.maxBody) {
-        if (buf.length < HEAD + headLen) break;
+        if (buf.length < HEAD + headLen) {
+          this.need = HEAD + headLen;
+          return;
+        }
         const fields = buf.toString('utf8', HEAD, HEAD + headLen).split('\0');
         const have = buf.length - HEAD - headLen;
         if (have >= bodyLen) {
-          buf = buf.subarray(HEAD + headLen + bodyLen);
+          this.rest(buf, HEAD + headLen + bodyLen);
           this.onFrame(kind, fields, undefined);
           continue;
         }
         this.skipping = bodyLen - have;
         this.skipped = { kind, fields };
-        buf = Buffer.alloc(0);
-        break;
+        this.rest(buf, buf.length);
+        return;
       }
       const end = HEAD + headLen + bodyLen;
-      if (buf.length < end) break;
+      if (buf.length < end) {
+        this.need = end;
+        return;
+      }
       const fields = headLen ? buf.toString('utf8', HEAD, HEAD + headLen).split('\0') : [];
       // A copy: the frame's body outlives the chunk it came in (it becomes the invoke's answer).
       const body = Buffer.from(buf.subarray(HEAD + headLen, end));
-      buf = buf.subarray(end);
+      this.rest(buf, end);
       this.onFrame(kind, fields, body);
     }
-    this.buf = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
+  }
+
+  /** Keep what follows `end` in `buf` (the start of the next frame) and wait for a head again. */
+  private rest(buf: Buffer, end: number): void {
+    this.chunks = end < buf.length ? [buf.subarray(end)] : [];
+    this.have = buf.length - end;
+    this.need = HEAD;
   }
 }

@@ -62,7 +62,11 @@ interface Waiter {
  */
 export class ChannelClient implements RuntimeClient {
   private socket: Socket | undefined;
-  private buf: Buffer = Buffer.alloc(0);
+  /** Bytes received and not yet taken as frames, kept as chunks: joined once a frame is whole. */
+  private chunks: Buffer[] = [];
+  private have = 0;
+  /** Bytes the frame at the front needs (the head's size until its lengths are known). */
+  private need = HEAD;
   private waiter: Waiter | undefined;
   private closed: Error | undefined;
   private http: RuntimeApiClient | undefined;
@@ -205,7 +209,6 @@ export class ChannelClient implements RuntimeClient {
     this.flushQueued();
     // The fd turned out non-blocking: wait on the socket instead.
     if (this.socket) return undefined;
-    const chunk = Buffer.allocUnsafe(64 * 1024);
     for (;;) {
       if (this.closed) throw this.closed;
       const f = this.takeFrame();
@@ -213,6 +216,8 @@ export class ChannelClient implements RuntimeClient {
         if (f.kind !== INVOKE && f.kind !== REFUSED) throw this.lost(new Error(`unexpected frame ${f.kind} from the platform`));
         return f;
       }
+      // Read what the frame still lacks in one go where it can (a 6 MB event in a few reads).
+      const chunk = Buffer.allocUnsafe(Math.max(64 * 1024, this.need - this.have));
       let n: number;
       try {
         n = fs.readSync(this.fd, chunk, 0, chunk.length, null);
@@ -223,7 +228,7 @@ export class ChannelClient implements RuntimeClient {
         throw this.lost(err as Error);
       }
       if (n === 0) throw this.lost();
-      this.buf = this.buf.length ? Buffer.concat([this.buf, chunk.subarray(0, n)]) : Buffer.from(chunk.subarray(0, n));
+      this.received(chunk.subarray(0, n));
     }
   }
 
@@ -246,19 +251,32 @@ export class ChannelClient implements RuntimeClient {
     return this.closed;
   }
 
-  /** The next whole frame in the buffer, if there is one. */
+  /** The next whole frame received, if there is one. */
   private takeFrame(): { kind: number; head: Buffer; body: Buffer } | undefined {
-    if (this.buf.length < HEAD) return undefined;
-    const headLen = this.buf.readUInt32LE(1);
-    const end = HEAD + headLen + this.buf.readUInt32LE(5);
-    if (this.buf.length < end) return undefined;
-    const f = { kind: this.buf[0]!, head: this.buf.subarray(HEAD, HEAD + headLen), body: this.buf.subarray(HEAD + headLen, end) };
-    this.buf = this.buf.subarray(end);
+    if (this.have < this.need) return undefined;
+    // Joined only now: joining every chunk as it came would copy a large event over and over.
+    const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.have);
+    const headLen = buf.readUInt32LE(1);
+    const end = HEAD + headLen + buf.readUInt32LE(5);
+    if (buf.length < end) {
+      this.chunks = [buf];
+      this.need = end;
+      return undefined;
+    }
+    const f = { kind: buf[0]!, head: buf.subarray(HEAD, HEAD + headLen), body: buf.subarray(HEAD + headLen, end) };
+    this.chunks = buf.length > end ? [buf.subarray(end)] : [];
+    this.have = buf.length - end;
+    this.need = HEAD;
     return f;
   }
 
+  private received(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.have += chunk.length;
+  }
+
   private onData(chunk: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.received(chunk);
     this.drainFrames();
   }
 
