@@ -15,8 +15,7 @@ for (const queue = ['bootstrap.js', 'rehearse.js']; queue.length; ) {
   const f = queue.shift();
   if (files.includes(f) || outside.has(f)) continue;
   files.push(f);
-  for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/require\("\.\/([\w.-]+\.js)"\)/g)) queue.push(m[1]);
-  for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/require\('\.\/([\w.-]+\.js)'\)/g)) queue.push(m[1]);
+  for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/require\(["']\.\/([\w.-]+\.js)["']\)/g)) queue.push(m[1]);
 }
 files.sort();
 

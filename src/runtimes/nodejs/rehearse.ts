@@ -8,10 +8,10 @@ import type { RuntimeClient } from './rapid.js';
 import { Runtime } from './runtime.js';
 
 /**
- * Load an ES module and run one made-up invocation through the runtime's own code with a stand-in for the Runtime API,
- * while the cell waits anyway: the invoke path is then compiled, and the function's first real
- * invocation does not pay for it (~5-8 ms here). Leaves no trace: nothing is logged, the request
- * id it set is removed, and its stand-in runtime is never resumed.
+ * Load ES modules and run one made-up invocation through the runtime's own code with a stand-in
+ * for the Runtime API: the invoke path is then compiled, and a function's first real invocation
+ * does not pay for it (~5-8 ms here). Leaves no trace: nothing is logged, the request id it set
+ * is removed, and its stand-in runtime is never resumed.
  */
 export async function rehearse(): Promise<void> {
   // ES module handlers are loaded with require() (or import(), with top-level await), whose first
