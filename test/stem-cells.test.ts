@@ -28,6 +28,7 @@ exports.handler = async () => ({
   name: process.env.AWS_LAMBDA_FUNCTION_NAME, mine: process.env.MINE, stem: process.env.STRATUS_STEM_CELL ?? null,
   keys: Object.keys(process.env).sort(), task: fs.readdirSync('/var/task').sort(), tmp: fs.readdirSync('/tmp').sort(),
   cwd: process.cwd(), helper: require('helper'), uptimeMs: Math.round(process.uptime() * 1000),
+  net: process.moduleLoadList.includes('NativeModule net'),
 });\n`,
   // Found through NODE_PATH (which includes /var/task), read again when the cell was specialised.
   'helper.js': 'module.exports = "found through NODE_PATH";\n',
@@ -77,8 +78,10 @@ describe('stem cells', () => {
     assert.equal(j.cwd, '/var/task');
     assert.equal(j.helper, 'found through NODE_PATH');
     assert.match(r.log, /Init Duration: [\d.]+ ms/);
+    assert.equal(j.net, false, 'the cell waited for its function in read(2), with no socket');
     const warm = await invoke(s.client, name);
     assert.doesNotMatch(warm.log, /Init Duration/);
+    assert.equal(warm.json.net, false);
   });
 
   it('Python: the same', async () => {

@@ -22,6 +22,8 @@ const INVOKE = 0x49;
 const SPECIALISE = 0x53;
 const REFUSED = 0x58;
 const HEAD = 9;
+/** Bytes asked of each blocking read: a typical event in one read, a large one in a few. */
+const READ_SIZE = 64 * 1024;
 
 /** Header names the invoke loop reads, in the order of an Invoke frame's fields. */
 const INVOKE_FIELDS = [
@@ -54,11 +56,12 @@ interface Waiter {
 }
 
 /**
- * The channel starts without a socket. Loading `node:net` and making a socket of the fd costs
- * ~5 ms of a cold start here, so until the first event has been answered the client uses plain
- * blocking reads and writes on the fd: the first /next waits in read(2), as an environment
- * waits frozen on AWS, and the first answer leaves with one write(2). Only then, while the caller
- * already has its answer, does the socket that serves warm invocations take over.
+ * The channel works with plain blocking reads and writes on the fd, not a socket: an answer and
+ * the next /next leave in one write(2), then the process waits for its event in read(2), as a
+ * Lambda environment waits frozen. A wake then touches far less than a wake in the event loop
+ * and a stream would, which on a VM is most of what a warm invocation costs (docs/performance.md),
+ * and a cold start never loads `node:net` (~5 ms). A socket is made only where the event loop must
+ * run while waiting: a stem cell waiting for its function, or an fd that turned out non-blocking.
  */
 export class ChannelClient implements RuntimeClient {
   private socket: Socket | undefined;
@@ -73,6 +76,7 @@ export class ChannelClient implements RuntimeClient {
   /** Frames posted before the socket exists, written together with the next request. */
   private queued: Buffer[] = [];
   private delivered = false;
+  private readBuffer: Buffer | undefined;
 
   constructor(
     private readonly fd: number,
@@ -80,17 +84,16 @@ export class ChannelClient implements RuntimeClient {
   ) {}
 
   async specialise(): Promise<Record<string, string>> {
-    // A stem cell waits on the socket: it is made ahead of time, so it may as well be ready.
-    this.openSocket();
-    const f = await this.request(frame(STEM_WAITING, []), [SPECIALISE]);
+    // A stem cell waits for its function in read(2) too: nothing of its own needs the event loop.
+    const f = await this.exchange(frame(STEM_WAITING, []), [SPECIALISE]);
     return JSON.parse(f.body.toString('utf8')) as Record<string, string>;
   }
 
   async next(): Promise<NextInvocation> {
-    const f =
-      this.socket || this.delivered
-        ? await this.request(frame(NEXT, []), [INVOKE, REFUSED])
-        : (this.firstEvent() ?? (await this.reply([INVOKE, REFUSED])));
+    // A warm environment lets the event loop turn once before it waits: what the invocation left
+    // ready (I/O callbacks, timers due) runs, as it would before Lambda froze the environment.
+    // The answer has left already (exchange() writes it with this /next, before the turn).
+    const f = await this.exchange(frame(NEXT, []), [INVOKE, REFUSED], this.delivered);
     this.delivered = true;
     if (f.kind === REFUSED) throw new Error(`Failed to get next invocation: HTTP ${f.head.toString('utf8')} ${f.body.toString('utf8')}`);
     // Latin1: the head's values are bytes, as HTTP header values are (a client context's UTF-8
@@ -130,8 +133,9 @@ export class ChannelClient implements RuntimeClient {
 
   /**
    * Queue an answer without waiting for it to be written: the invoke loop asks for the next event
-   * in the same turn, and the socket is uncorked after it (or, before there is a socket, the
-   * queue is written with the request), so the two frames cost one system call.
+   * in the same turn, and the queue is written with that request (with a socket: the socket is
+   * uncorked after it), so the two frames cost one system call. Should the request not come in
+   * this turn, the answer leaves on its own at the end of it.
    * A failed write closes the channel, which the next request then reports.
    */
   private post(buf: Buffer): Promise<void> {
@@ -158,16 +162,24 @@ export class ChannelClient implements RuntimeClient {
     return new Promise((resolve, reject) => socket.write(buf, (err) => (err ? reject(err) : resolve())));
   }
 
-  /** Write a frame and wait for one of `kinds` in reply; the socket keeps the process alive meanwhile. */
+  /**
+   * Write `out` (after any queued answer, in one write) and wait for one of `kinds` in reply:
+   * blocking in read(2), after one turn of the event loop when `turn` is set; on the socket when
+   * there is one.
+   */
+  private async exchange(out: Buffer, kinds: number[], turn = false): Promise<{ kind: number; head: Buffer; body: Buffer }> {
+    if (this.socket) return this.request(out, kinds);
+    this.queued.push(out);
+    this.flushQueued();
+    if (turn) await new Promise((resolve) => setImmediate(resolve));
+    return this.waitBlocking(kinds) ?? this.reply(kinds);
+  }
+
+  /** Write a frame on the socket and wait there for one of `kinds` in reply. */
   private request(out: Buffer, kinds: number[]): Promise<{ kind: number; head: Buffer; body: Buffer }> {
     if (this.closed) return Promise.reject(this.closed);
     if (this.waiter) return Promise.reject(new Error('a request to the platform is already waiting'));
-    if (this.socket) this.socket.write(out);
-    else {
-      // The first answer and this request leave in one write; the socket then waits for the reply.
-      this.queued.push(out);
-      this.flushQueued();
-    }
+    this.socket!.write(out);
     return this.reply(kinds);
   }
 
@@ -200,24 +212,25 @@ export class ChannelClient implements RuntimeClient {
   }
 
   /**
-   * The first /next: written, then its reply read, blocking. The event loop does not run while
-   * the environment waits for its first event (on a cold start it is already waiting for the
-   * environment), as a Lambda environment is frozen until an event arrives.
+   * The reply to a /next already written, read blocking: the event loop does not run while the
+   * environment waits for its event, as a Lambda environment is frozen until one arrives. On a cold
+   * start the event is already waiting; warm, this is where the process sleeps, and waking in
+   * read(2) touches far less than waking in the event loop and a stream (docs/performance.md).
+   * Undefined when the fd turned out non-blocking: the socket then waits instead.
    */
-  private firstEvent(): { kind: number; head: Buffer; body: Buffer } | undefined {
-    this.queued.push(frame(NEXT, []));
-    this.flushQueued();
-    // The fd turned out non-blocking: wait on the socket instead.
+  private waitBlocking(kinds: number[]): { kind: number; head: Buffer; body: Buffer } | undefined {
     if (this.socket) return undefined;
     for (;;) {
       if (this.closed) throw this.closed;
       const f = this.takeFrame();
       if (f) {
-        if (f.kind !== INVOKE && f.kind !== REFUSED) throw this.lost(new Error(`unexpected frame ${f.kind} from the platform`));
+        if (!kinds.includes(f.kind)) throw this.lost(new Error(`unexpected frame ${f.kind} from the platform`));
         return f;
       }
-      // Read what the frame still lacks in one go where it can (a 6 MB event in a few reads).
-      const chunk = Buffer.allocUnsafe(Math.max(64 * 1024, this.need - this.have));
+      // A large frame's rest is read into a buffer of its size (a 6 MB event in a few reads); a
+      // small one into the one kept for reading, and copied out.
+      const large = this.need - this.have > READ_SIZE;
+      const chunk = large ? Buffer.allocUnsafe(this.need - this.have) : (this.readBuffer ??= Buffer.allocUnsafe(READ_SIZE));
       let n: number;
       try {
         n = fs.readSync(this.fd, chunk, 0, chunk.length, null);
@@ -228,7 +241,7 @@ export class ChannelClient implements RuntimeClient {
         throw this.lost(err as Error);
       }
       if (n === 0) throw this.lost();
-      this.received(chunk.subarray(0, n));
+      this.received(large ? chunk.subarray(0, n) : Buffer.from(chunk.subarray(0, n)));
     }
   }
 
