@@ -27,10 +27,10 @@ export function invokeRoutes(invoke: InvokeService): Route[] {
           requestId: req.requestId,
         });
         // As on AWS, the response's request id is the invocation's (an async event keeps it through its retries and destination record).
-        const id = { 'x-amzn-RequestId': out.requestId };
-        if (out.kind === 'dry-run') return { status: 204, headers: id };
-        if (out.kind === 'accepted') return { status: 202, headers: id };
-        const headers: Record<string, string> = { ...id, 'content-type': 'application/json', 'x-amz-executed-version': out.version };
+        if (out.kind === 'dry-run') return { status: 204, headers: { 'x-amzn-RequestId': out.requestId } };
+        if (out.kind === 'accepted') return { status: 202, headers: { 'x-amzn-RequestId': out.requestId } };
+        // A literal, not a spread: the spread took V8's slow path on every invoke.
+        const headers: Record<string, string> = { 'x-amzn-RequestId': out.requestId, 'content-type': 'application/json', 'x-amz-executed-version': out.version };
         if (out.result.error) headers['x-amz-function-error'] = out.result.error.type;
         if (logType === 'Tail') headers['x-amz-log-result'] = logTail(out.result.log);
         return { status: 200, headers, body: out.result.body };
