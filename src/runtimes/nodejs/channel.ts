@@ -25,17 +25,6 @@ const HEAD = 9;
 /** Bytes asked of each blocking read: a typical event in one read, a large one in a few. */
 const READ_SIZE = 64 * 1024;
 
-/** Header names the invoke loop reads, in the order of an Invoke frame's fields. */
-const INVOKE_FIELDS = [
-  'lambda-runtime-aws-request-id',
-  'lambda-runtime-deadline-ms',
-  'lambda-runtime-invoked-function-arn',
-  'lambda-runtime-trace-id',
-  'lambda-runtime-client-context',
-  'lambda-runtime-cognito-identity',
-  'lambda-runtime-aws-tenant-id',
-];
-
 function frame(kind: number, fields: readonly string[], body = ''): Buffer {
   const head = fields.join('\0');
   const headLen = Buffer.byteLength(head);
@@ -97,11 +86,18 @@ export class ChannelClient implements RuntimeClient {
     this.delivered = true;
     if (f.kind === REFUSED) throw new Error(`Failed to get next invocation: HTTP ${f.head.toString('utf8')} ${f.body.toString('utf8')}`);
     // Latin1: the head's values are bytes, as HTTP header values are (a client context's UTF-8
-    // JSON is decoded by the invoke loop, as it is for HTTP).
-    const values = f.head.toString('latin1').split('\0');
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    for (let i = 0; i < INVOKE_FIELDS.length; i++) if (values[i]) headers[INVOKE_FIELDS[i]!] = values[i]!;
-    return { body: f.body.toString('utf8'), headers };
+    // JSON is decoded by the invoke loop, as it is for HTTP). An empty field is an absent header.
+    const v = f.head.toString('latin1').split('\0');
+    return {
+      body: f.body.toString('utf8'),
+      requestId: v[0] || undefined,
+      deadlineMs: v[1] || undefined,
+      invokedFunctionArn: v[2] || undefined,
+      traceId: v[3] || undefined,
+      clientContext: v[4] || undefined,
+      cognitoIdentity: v[5] || undefined,
+      tenantId: v[6] || undefined,
+    };
   }
 
   // An answer is followed at once by the next /next: both leave in one write (see post()).

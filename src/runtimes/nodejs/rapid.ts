@@ -13,10 +13,19 @@ import type { ErrorResponse } from './errors.js';
 let httpModule: typeof import('node:http') | undefined;
 const http = (): typeof import('node:http') => (httpModule ??= process.getBuiltinModule('node:http'));
 
-/** One event as delivered by GET /runtime/invocation/next. */
+/**
+ * One event as delivered by GET /runtime/invocation/next: its body and the values of its
+ * Lambda-Runtime-* headers (as Node hands header values over: latin1, one char per byte).
+ */
 export interface NextInvocation {
   body: string;
-  headers: IncomingHttpHeaders;
+  requestId: string | undefined;
+  deadlineMs: string | undefined;
+  invokedFunctionArn: string | undefined;
+  traceId: string | undefined;
+  clientContext: string | undefined;
+  cognitoIdentity: string | undefined;
+  tenantId: string | undefined;
 }
 
 /** What the invoke loop needs from the platform: the HTTP Runtime API, or Stratus's private channel. */
@@ -78,7 +87,17 @@ export class RuntimeApiClient implements RuntimeClient {
       if (res.status !== 200) {
         throw new Error(`Failed to get next invocation: HTTP ${res.status} ${res.body}`);
       }
-      return { body: res.body, headers: res.headers };
+      const h = res.headers;
+      return {
+        body: res.body,
+        requestId: headerValue(h, 'lambda-runtime-aws-request-id'),
+        deadlineMs: headerValue(h, 'lambda-runtime-deadline-ms'),
+        invokedFunctionArn: headerValue(h, 'lambda-runtime-invoked-function-arn'),
+        traceId: headerValue(h, 'lambda-runtime-trace-id'),
+        clientContext: headerValue(h, 'lambda-runtime-client-context'),
+        cognitoIdentity: headerValue(h, 'lambda-runtime-cognito-identity'),
+        tenantId: headerValue(h, 'lambda-runtime-aws-tenant-id'),
+      };
     });
   }
 
@@ -182,4 +201,9 @@ export class RuntimeApiClient implements RuntimeClient {
 
 function invocationPath(id: string, kind: 'response' | 'error'): string {
   return `${API}/invocation/${encodeURIComponent(id)}/${kind}`;
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
 }

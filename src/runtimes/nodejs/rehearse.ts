@@ -4,7 +4,7 @@
 
 import { importModule } from './esm.js';
 import { loadHandler } from './handler.js';
-import type { RuntimeClient } from './rapid.js';
+import type { NextInvocation, RuntimeClient } from './rapid.js';
 import { Runtime } from './runtime.js';
 
 /**
@@ -26,16 +26,21 @@ export async function rehearse(): Promise<void> {
   } catch {
     /* an older or restricted Node: the function's own first load pays instead */
   }
-  const headers = {
-    'lambda-runtime-aws-request-id': 'stem-cell-rehearsal',
-    'lambda-runtime-deadline-ms': String(Date.now() + 60_000),
-    'lambda-runtime-invoked-function-arn': 'arn:aws:lambda:us-east-1:000000000000:function:stem-cell',
-    'lambda-runtime-trace-id': 'Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0',
+  const event: NextInvocation = {
+    body: '{"warm":true}',
+    requestId: 'stem-cell-rehearsal',
+    deadlineMs: String(Date.now() + 60_000),
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:stem-cell',
+    traceId: 'Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0',
+    clientContext: undefined,
+    cognitoIdentity: undefined,
+    tenantId: undefined,
   };
   await new Promise<void>((resolve) => {
     let served = false;
+    const next = (): Promise<NextInvocation> => (served ? new Promise(() => undefined) : ((served = true), Promise.resolve(event)));
     const standIn = {
-      next: () => (served ? new Promise(() => undefined) : ((served = true), Promise.resolve({ body: '{"warm":true}', headers }))),
+      next,
       postResponse: () => (resolve(), Promise.resolve()),
       postError: () => (resolve(), Promise.resolve()),
       postFatal: () => (resolve(), Promise.resolve()),

@@ -3,9 +3,8 @@
 // when a response is sent relative to the event loop draining, first-call-wins callbacks,
 // what is reported when a promise never settles, and how process-level failures end the process.
 
-import type { IncomingHttpHeaders } from 'node:http';
 import type { HandlerFunction, HandlerMetadata } from './handler.js';
-import type { RuntimeClient } from './rapid.js';
+import type { NextInvocation, RuntimeClient } from './rapid.js';
 import { NodeJsExit, toErrorResponse } from './errors.js';
 import { logError, setRequestId, setTenantId } from './logging.js';
 import type { createResponseStream } from './streaming.js';
@@ -90,8 +89,8 @@ export class Runtime {
       (inv) => {
         this.polling = false;
         if (this.dying) return;
-        if (this.metadata!.streaming) void this.invokeStreaming(inv.body, inv.headers);
-        else this.invoke(inv.body, inv.headers);
+        if (this.metadata!.streaming) void this.invokeStreaming(inv);
+        else this.invoke(inv);
       },
       (err) => this.topLevelError(err),
     );
@@ -104,12 +103,12 @@ export class Runtime {
     this.fatal(err, EXIT_UNCAUGHT);
   }
 
-  private begin(headers: IncomingHttpHeaders): string {
-    const id = headers['lambda-runtime-aws-request-id'];
+  private begin(inv: NextInvocation): string {
+    const id = inv.requestId;
     if (typeof id !== 'string' || id === '') throw new Error('invocation id is missing or invalid');
     this.currentId = id;
     setRequestId(id);
-    setTenantId(headerValue(headers, 'lambda-runtime-aws-tenant-id'));
+    setTenantId(inv.tenantId);
     return id;
   }
 
@@ -142,10 +141,10 @@ export class Runtime {
     );
   }
 
-  private invoke(body: string, headers: IncomingHttpHeaders): void {
+  private invoke(inv: NextInvocation): void {
     let id: string;
     try {
-      id = this.begin(headers);
+      id = this.begin(inv);
     } catch (err) {
       this.topLevelError(err);
       return;
@@ -199,7 +198,7 @@ export class Runtime {
     };
 
     try {
-      const event = JSON.parse(body) as unknown;
+      const event = JSON.parse(inv.body) as unknown;
       const base = {
         get callbackWaitsForEmptyEventLoop(): boolean {
           return waitForEmptyEventLoop;
@@ -211,7 +210,7 @@ export class Runtime {
         fail,
         done: onceDone,
       };
-      const context = this.attachInvokeData(base, id, headers);
+      const context = this.attachInvokeData(base, id, inv);
       // Called as a method of the Runtime, as AWS does: stack traces read "at Runtime.handler".
       const result = this.handler!(event, context, onceCallback);
       if (isPromiseLike(result)) {
@@ -224,10 +223,10 @@ export class Runtime {
     }
   }
 
-  private async invokeStreaming(body: string, headers: IncomingHttpHeaders): Promise<void> {
+  private async invokeStreaming(inv: NextInvocation): Promise<void> {
     let id: string;
     try {
-      id = this.begin(headers);
+      id = this.begin(inv);
     } catch (err) {
       this.topLevelError(err);
       return;
@@ -256,8 +255,8 @@ export class Runtime {
           waitForEmptyEventLoop = value;
         },
       };
-      const context = this.attachInvokeData(base, id, headers);
-      const event = JSON.parse(body) as unknown;
+      const context = this.attachInvokeData(base, id, inv);
+      const event = JSON.parse(inv.body) as unknown;
       const returned = this.handler!(event, stream, context);
       if (!isPromiseLike(returned)) {
         // AWS's wire text for a non-async streaming handler.
@@ -279,43 +278,52 @@ export class Runtime {
     }
   }
 
-  // Adds the environment- and header-derived fields to the context, in AWS's key order (it shows
-  // when users log or spread the context). Header JSON that does not parse fails the invocation.
-  private attachInvokeData<T extends object>(base: T, id: string, headers: IncomingHttpHeaders) {
-    const trace = headerValue(headers, 'lambda-runtime-trace-id');
-    if (trace) process.env._X_AMZN_TRACE_ID = trace;
+  // Adds the environment- and event-derived fields to the context, in AWS's key order (it shows
+  // when users log or spread the context), one named store each: the same few shapes every time,
+  // where Object.assign took V8's generic path. Client context or identity JSON that does not
+  // parse fails the invocation.
+  private attachInvokeData<T extends object>(base: T, id: string, inv: NextInvocation) {
+    if (inv.traceId) process.env._X_AMZN_TRACE_ID = inv.traceId;
     else delete process.env._X_AMZN_TRACE_ID;
 
-    const deadline = Number(headerValue(headers, 'lambda-runtime-deadline-ms'));
+    const deadline = Number(inv.deadlineMs);
     const info = this.info;
-    return Object.assign(base, {
-      functionVersion: info.functionVersion,
-      functionName: info.functionName,
-      memoryLimitInMB: info.memoryLimitInMB,
-      logGroupName: info.logGroupName,
-      logStreamName: info.logStreamName,
-      clientContext: parseJsonHeader(headers, 'lambda-runtime-client-context', 'ClientContext'),
-      identity: parseJsonHeader(headers, 'lambda-runtime-cognito-identity', 'CognitoIdentity'),
-      invokedFunctionArn: headerValue(headers, 'lambda-runtime-invoked-function-arn'),
-      awsRequestId: id,
-      tenantId: headerValue(headers, 'lambda-runtime-aws-tenant-id'),
-      getRemainingTimeInMillis(): number {
-        return deadline - Date.now();
-      },
-    });
+    const context = base as T & InvokeData;
+    context.functionVersion = info.functionVersion;
+    context.functionName = info.functionName;
+    context.memoryLimitInMB = info.memoryLimitInMB;
+    context.logGroupName = info.logGroupName;
+    context.logStreamName = info.logStreamName;
+    context.clientContext = parseJsonHeader(inv.clientContext, 'ClientContext');
+    context.identity = parseJsonHeader(inv.cognitoIdentity, 'CognitoIdentity');
+    context.invokedFunctionArn = inv.invokedFunctionArn;
+    context.awsRequestId = id;
+    context.tenantId = inv.tenantId;
+    const getRemainingTimeInMillis = (): number => deadline - Date.now();
+    context.getRemainingTimeInMillis = getRemainingTimeInMillis;
+    return context;
   }
 }
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v.join(', ') : v;
+/** The fields attachInvokeData adds to a context. */
+interface InvokeData {
+  functionVersion: string | undefined;
+  functionName: string | undefined;
+  memoryLimitInMB: string | undefined;
+  logGroupName: string | undefined;
+  logStreamName: string | undefined;
+  clientContext: unknown;
+  identity: unknown;
+  invokedFunctionArn: string | undefined;
+  awsRequestId: string;
+  tenantId: string | undefined;
+  getRemainingTimeInMillis: () => number;
 }
 
-function parseJsonHeader(headers: IncomingHttpHeaders, name: string, label: string): unknown {
-  const raw = headerValue(headers, name);
+function parseJsonHeader(raw: string | undefined, label: string): unknown {
   if (raw === undefined) return undefined;
   try {
-    // Node hands header values over as latin1 (one char per byte); the JSON is UTF-8.
+    // Header values come as latin1 (one char per byte); the JSON is UTF-8.
     return JSON.parse(Buffer.from(raw, 'latin1').toString('utf8'));
   } catch (err) {
     // AWS's wire text; the invocation fails with it.
