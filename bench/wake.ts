@@ -4,10 +4,11 @@
  *
  * N copies of Stratus's Node runtime (no sandbox, no server) are driven over their private channel
  * by this process, with the hello-world handler, and N copies of a bare Node echo
- * (bench/floors/echo-runtime.mjs) the same way, to tell Node's own price for a wake from the runtime's: back to back (the next event as soon as the
- * previous answer arrives: the process never sleeps) and paced (the next event 3 ms later, about the
- * rate each of 10 environments sees under load: the process sleeps between invocations). CPU per
- * invocation is from /proc/<pid>/schedstat (nanoseconds on CPU, not tick-sampled).
+ * (bench/floors/echo-runtime.mjs) the same way, to tell Node's own price for a wake from the
+ * runtime's: back to back (the next event as soon as the previous answer arrives: the process
+ * never sleeps) and paced (the next event 3 ms later, about the rate each of 10 environments sees
+ * under load: the process sleeps between invocations). CPU per invocation is from
+ * /proc/<pid>/schedstat (nanoseconds on CPU, not tick-sampled).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -62,7 +62,7 @@ export class ChannelClient implements RuntimeClient {
   private waiter: Waiter | undefined;
   private closed: Error | undefined;
   private http: RuntimeApiClient | undefined;
-  /** Frames posted before the socket exists, written together with the next request. */
+  /** Frames posted and not written yet: they leave together with the next request. */
   private queued: Buffer[] = [];
   private delivered = false;
   private readBuffer: Buffer | undefined;
