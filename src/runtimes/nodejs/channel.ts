@@ -38,9 +38,16 @@ function frame(kind: number, fields: readonly string[], body = ''): Buffer {
   return out;
 }
 
+/** A frame from the platform, split into its parts. */
+interface Received {
+  kind: number;
+  head: Buffer;
+  body: Buffer;
+}
+
 interface Waiter {
   kinds: number[];
-  resolve: (f: { kind: number; head: Buffer; body: Buffer }) => void;
+  resolve: (f: Received) => void;
   reject: (err: Error) => void;
 }
 
@@ -49,8 +56,8 @@ interface Waiter {
  * the next /next leave in one write(2), then the process waits for its event in read(2), as a
  * Lambda environment waits frozen. A wake then touches far less than a wake in the event loop
  * and a stream would, which on a VM is most of what a warm invocation costs (docs/performance.md),
- * and a cold start never loads `node:net` (~5 ms). A socket is made only where the event loop must
- * run while waiting: a stem cell waiting for its function, or an fd that turned out non-blocking.
+ * and a cold start never loads `node:net` (~5 ms). Stem cells wait for their function the same
+ * way. A socket is made only if the fd turns out non-blocking (not how the platform hands it over).
  */
 export class ChannelClient implements RuntimeClient {
   private socket: Socket | undefined;
@@ -163,7 +170,7 @@ export class ChannelClient implements RuntimeClient {
    * blocking in read(2), after one turn of the event loop when `turn` is set; on the socket when
    * there is one.
    */
-  private async exchange(out: Buffer, kinds: number[], turn = false): Promise<{ kind: number; head: Buffer; body: Buffer }> {
+  private async exchange(out: Buffer, kinds: number[], turn = false): Promise<Received> {
     if (this.socket) return this.request(out, kinds);
     this.queued.push(out);
     this.flushQueued();
@@ -172,7 +179,7 @@ export class ChannelClient implements RuntimeClient {
   }
 
   /** Write a frame on the socket and wait there for one of `kinds` in reply. */
-  private request(out: Buffer, kinds: number[]): Promise<{ kind: number; head: Buffer; body: Buffer }> {
+  private request(out: Buffer, kinds: number[]): Promise<Received> {
     if (this.closed) return Promise.reject(this.closed);
     if (this.waiter) return Promise.reject(new Error('a request to the platform is already waiting'));
     this.socket!.write(out);
@@ -180,7 +187,7 @@ export class ChannelClient implements RuntimeClient {
   }
 
   /** Wait on the socket (made now if need be) for one of `kinds`; it keeps the process alive meanwhile. */
-  private reply(kinds: number[]): Promise<{ kind: number; head: Buffer; body: Buffer }> {
+  private reply(kinds: number[]): Promise<Received> {
     if (this.closed) return Promise.reject(this.closed);
     this.openSocket();
     return new Promise((resolve, reject) => {
@@ -214,7 +221,7 @@ export class ChannelClient implements RuntimeClient {
    * read(2) touches far less than waking in the event loop and a stream (docs/performance.md).
    * Undefined when the fd turned out non-blocking: the socket then waits instead.
    */
-  private waitBlocking(kinds: number[]): { kind: number; head: Buffer; body: Buffer } | undefined {
+  private waitBlocking(kinds: number[]): Received | undefined {
     if (this.socket) return undefined;
     for (;;) {
       if (this.closed) throw this.closed;
@@ -261,7 +268,7 @@ export class ChannelClient implements RuntimeClient {
   }
 
   /** The next whole frame received, if there is one. */
-  private takeFrame(): { kind: number; head: Buffer; body: Buffer } | undefined {
+  private takeFrame(): Received | undefined {
     if (this.have < this.need) return undefined;
     // Joined only now: joining every chunk as it came would copy a large event over and over.
     const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.have);
