@@ -85,8 +85,12 @@ export async function startStratus(root: string, args: string[]): Promise<Stratu
     },
     async publicUrl(name) {
       const cfg = await client.send(new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: 'NONE' }));
+      // The two statements AWS requires for a public URL (an older server ignores the second's condition).
       await client.send(new AddPermissionCommand({
         FunctionName: name, StatementId: 'FunctionURLAllowPublicAccess', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE',
+      }));
+      await client.send(new AddPermissionCommand({
+        FunctionName: name, StatementId: 'FunctionURLInvokeAllowPublicAccess', Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true,
       }));
       const id = /^https?:\/\/([a-z0-9]+)\.lambda-url\./.exec(cfg.FunctionUrl!)?.[1];
       if (!id) throw new Error(`unexpected FunctionUrl ${cfg.FunctionUrl}`);

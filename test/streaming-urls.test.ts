@@ -3,11 +3,11 @@
  * cookies from the HttpResponseStream prelude, body chunks as they are written (timed), and what
  * a client sees when the function fails before or after its first byte.
  */
-import { AddPermissionCommand, CreateFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
+import { CreateFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { before, describe, it } from 'node:test';
-import { deploy } from './helpers/functions.js';
+import { allowPublicUrl, deploy } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 let s: TestServer;
@@ -57,9 +57,7 @@ function timedGet(functionUrl: string, path = '/', method = 'GET', headers: Reco
 async function streamingUrl(name: string, source: string, extra: Record<string, unknown> = {}): Promise<string> {
   await deploy(s.client, name, { 'index.js': source }, extra);
   const out = await s.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM', Cors: { AllowOrigins: ['https://app.example'] } }));
-  await s.client.send(new AddPermissionCommand({
-    FunctionName: name, StatementId: 'FunctionURLAllowPublicAccess', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE',
-  }));
+  await allowPublicUrl(s.client, name);
   return out.FunctionUrl!;
 }
 
@@ -144,12 +142,27 @@ describe('RESPONSE_STREAM function URLs', () => {
     assert.equal(r.aborted, true);
   });
 
-  it('answers for a buffered function exactly as a BUFFERED URL does', async () => {
+  it('sends a buffered function’s answer as it is: a 200 whose body is the JSON (AWS does not map it)', async () => {
     const url = await streamingUrl('url-buffered', 'exports.handler = async () => ({ statusCode: 202, headers: { "x-b": "1" }, body: "whole" });');
     const r = await timedGet(url);
-    assert.equal(r.status, 202);
-    assert.equal(r.headers['x-b'], '1');
-    assert.equal(r.headers['content-length'], '5');
-    assert.equal(r.body, 'whole');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['x-b'], undefined);
+    assert.equal(r.headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(r.body), { statusCode: 202, headers: { 'x-b': '1' }, body: 'whole' });
+  });
+
+  it('treats an HttpResponseStream ended with end(…) and no write as AWS does: no prelude', async () => {
+    const url = await streamingUrl('url-end-only', `exports.handler = awslambda.streamifyResponse(async (event, stream) => {
+      stream = awslambda.HttpResponseStream.from(stream, { statusCode: 404, headers: { 'x-c': '1' } });
+      if (event.rawPath === '/text') stream.end('Not Found');
+      else stream.end();
+    });`);
+    // The bytes are not a prelude: Lambda's 502.
+    assert.equal((await timedGet(url, '/text')).status, 502);
+    // Nothing at all: a 200 without the prelude's status or headers.
+    const empty = await timedGet(url, '/empty');
+    assert.equal(empty.status, 200);
+    assert.equal(empty.headers['x-c'], undefined);
+    assert.equal(empty.body, '');
   });
 });

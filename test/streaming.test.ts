@@ -148,12 +148,20 @@ describe('InvokeWithResponseStream', () => {
     await deploy(s.client, 'prelude', {
       'index.js': `exports.handler = awslambda.streamifyResponse(async (e, stream) => {
         stream = awslambda.HttpResponseStream.from(stream, { statusCode: 201, headers: { 'x-a': 'b' } });
-        stream.end('body');
+        if (e.via === 'end') return stream.end('body');
+        if (e.via === 'object') return stream.end({ not: 'bytes' });
+        stream.write('body');
+        stream.end();
       });`,
     });
     const r = await streamInvoke(s.client, 'prelude');
     assert.equal(r.out.ResponseStreamContentType, 'application/vnd.awslambda.http-integration-response');
     assert.equal(text(r), '{"statusCode":201,"headers":{"x-a":"b"}}\0\0\0\0\0\0\0\0body');
+    // As in AWS's client, only write() sends the prelude: end('body') alone sends the bare bytes,
+    // and end() takes no object (AWS's throws too).
+    assert.equal(text(await streamInvoke(s.client, 'prelude', { via: 'end' })), 'body');
+    const bad = await streamInvoke(s.client, 'prelude', { via: 'object' });
+    assert.equal(bad.complete!.ErrorCode, 'TypeError');
   });
 
   it('returns a streaming function\'s response whole through plain Invoke', async () => {
@@ -245,13 +253,19 @@ const call = (method, path, headers = {}, body) => new Promise((resolve, reject)
   for (;;) {
     const next = await call('GET', '/invocation/next');
     const id = next.headers['lambda-runtime-aws-request-id'];
-    const bogus = await call('POST', '/invocation/' + id + '/response', { 'Lambda-Runtime-Function-Response-Mode': 'bogus' }, '{}');
+    if (next.body.includes('bogus')) {
+      // An unknown response mode: refused, and the invocation is over (a late answer is too).
+      const bogus = await call('POST', '/invocation/' + id + '/response', { 'Lambda-Runtime-Function-Response-Mode': 'bogus' }, '{}');
+      const late = await call('POST', '/invocation/' + id + '/response', {}, '"late"');
+      console.log('bogus=' + bogus.status + ':' + JSON.parse(bogus.body).errorType + ' late=' + late.status);
+      continue;
+    }
     await new Promise((done) => {
       const req = http.request({ host, port, method: 'POST', path: '/2018-06-01/runtime/invocation/' + id + '/response', agent: false, headers: {
         'Lambda-Runtime-Function-Response-Mode': 'streaming', 'Transfer-Encoding': 'chunked', 'Content-Type': 'text/x-raw',
         Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
       } }, (res) => { res.resume(); res.on('end', done); });
-      req.write('bogus=' + bogus.status + ':' + JSON.parse(bogus.body).errorType + ' ');
+      req.write('started ');
       setTimeout(async () => {
         const second = await call('POST', '/invocation/' + id + '/response', {}, '"again"');
         req.write('second=' + second.status + ' ');
@@ -275,7 +289,13 @@ describe('the streaming Runtime API, spoken by a custom runtime', () => {
     }, { Runtime: 'provided.al2023', Handler: 'x' });
     const r = await streamInvoke(s.client, 'raw-stream');
     assert.equal(r.out.ResponseStreamContentType, 'text/x-raw');
-    assert.equal(text(r), 'bogus=400:InvalidFunctionResponseMode second=403 ');
+    assert.equal(text(r), 'started second=403 ');
+    // An unknown mode fails the invocation at once (as AWS's emulator does), not at its timeout.
+    const t0 = Date.now();
+    const bad = await s.client.send(new InvokeCommand({ FunctionName: 'raw-stream', Payload: Buffer.from('"bogus"') }));
+    assert.ok(Date.now() - t0 < 2500, 'answered before the 3 s timeout');
+    assert.equal(bad.FunctionError, 'Unhandled');
+    assert.equal(JSON.parse(Buffer.from(bad.Payload!).toString('utf8')).errorType, 'Runtime.InvalidResponseModeHeader');
     assert.equal(r.complete!.ErrorCode, 'CustomError');
     assert.equal(r.complete!.ErrorDetails, 'late failure');
   });

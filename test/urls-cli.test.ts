@@ -16,7 +16,7 @@ before(async () => {
 });
 
 describe('stratus urls', () => {
-  it('creates a public URL (adding the console’s permission), prints it so it can be called, lists, gets and deletes it', async () => {
+  it('creates a public URL (adding the console’s two permissions), prints it so it can be called, lists, gets and deletes it', async () => {
     const created = await runCli(['urls', 'create', 'web', '--auth', 'none', '--cors-origin', 'https://app.example', '--cors-max-age', '60'], env);
     assert.equal(created.code, 0, created.stderr);
     const m = /^✔ created a function URL for web \(auth NONE: public\)\n  (http:\/\/[a-z2-7]{32}\.lambda-url\.us-east-1\.localhost:\d+\/)\n  path form \(any client\): (http:\/\/127\.0\.0\.1:\d+\/_stratus\/url\/[a-z2-7]{32}\/)\n  try: curl http/.exec(created.stdout);
@@ -27,7 +27,7 @@ describe('stratus urls', () => {
 
     const perms = await runCli(['permissions', 'list', 'web'], env);
     assert.equal(perms.code, 0, perms.stderr);
-    assert.match(perms.stdout, /^SID\s+PRINCIPAL\s+ACTION\s+CONDITION\nFunctionURLAllowPublicAccess\s+\*\s+lambda:InvokeFunctionUrl\s+\{"StringEquals":\{"lambda:FunctionUrlAuthType":"NONE"\}\}/);
+    assert.match(perms.stdout, /^SID\s+PRINCIPAL\s+ACTION\s+CONDITION\nFunctionURLAllowPublicAccess\s+\*\s+lambda:InvokeFunctionUrl\s+\{"StringEquals":\{"lambda:FunctionUrlAuthType":"NONE"\}\}\nFunctionURLInvokeAllowPublicAccess\s+\*\s+lambda:InvokeFunction\s+\{"Bool":\{"lambda:InvokedViaFunctionUrl":"true"\}\}/);
 
     const list = await runCli(['urls', 'list'], env);
     assert.match(list.stdout, new RegExp(`^FUNCTION\\s+AUTH\\s+URL\\nweb\\s+NONE\\s+${m[1]!.replace(/\./g, '\\.')}`));
@@ -42,7 +42,7 @@ describe('stratus urls', () => {
     const del = await runCli(['urls', 'delete', 'web'], env);
     assert.equal(del.code, 0, del.stderr);
     assert.match(del.stdout, /^✔ deleted the function URL of web/);
-    assert.equal((await fetch(`${m[2]}hello`)).status, 404);
+    assert.equal((await fetch(`${m[2]}hello`)).status, 403);
   });
 
   it('creates a public URL on an alias, with the permission on the alias', async () => {
@@ -56,9 +56,9 @@ describe('stratus urls', () => {
     const u = new URL(out.FunctionUrl);
     const res = await fetch(`http://127.0.0.1:${u.port}/_stratus/url/${u.hostname.split('.')[0]}/`);
     assert.equal(res.status, 200);
-    assert.equal(await res.text(), '"from v1"');
+    assert.equal(await res.text(), 'from v1');
     const perms = await runCli(['permissions', 'list', 'web-alias', '--qualifier', 'live'], env);
-    assert.match(perms.stdout, /FunctionURLAllowPublicAccess/);
+    assert.match(perms.stdout, /FunctionURLAllowPublicAccess[\s\S]*FunctionURLInvokeAllowPublicAccess/);
     const got = await runCli(['urls', 'get', 'web-alias', '--alias', 'live'], env);
     assert.match(got.stdout, /^URL\s+http:\/\/[a-z2-7]{32}\.lambda-url/);
   });
@@ -79,7 +79,7 @@ describe('stratus permissions', () => {
     assert.equal(add.code, 0, add.stderr);
     assert.match(add.stdout, /^✔ added statement from-s3 to the policy of web\n {2}\{"Sid":"from-s3","Effect":"Allow","Principal":\{"Service":"s3\.amazonaws\.com"\}/);
     const list = JSON.parse((await runCli(['permissions', 'list', 'web', '--json'], env)).stdout);
-    assert.deepEqual(list.Policy.Statement.map((x: { Sid: string }) => x.Sid), ['FunctionURLAllowPublicAccess', 'from-s3']);
+    assert.deepEqual(list.Policy.Statement.map((x: { Sid: string }) => x.Sid), ['FunctionURLAllowPublicAccess', 'FunctionURLInvokeAllowPublicAccess', 'from-s3']);
     const rm = await runCli(['permissions', 'remove', 'web', 'from-s3'], env);
     assert.equal(rm.code, 0, rm.stderr);
     const missing = await runCli(['permissions', 'remove', 'web', 'from-s3'], env);
@@ -88,5 +88,8 @@ describe('stratus permissions', () => {
     const bad = await runCli(['permissions', 'add', 'web', '--statement-id', 'x', '--action', 'lambda:InvokeFunction'], env);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^✘ permissions add needs --principal/);
+    const via = await runCli(['permissions', 'add', 'web', '--statement-id', 'via', '--action', 'lambda:InvokeFunction', '--principal', '*', '--invoked-via-function-url', '--json'], env);
+    assert.equal(via.code, 0, via.stderr);
+    assert.deepEqual(JSON.parse(via.stdout).Condition, { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } });
   });
 });

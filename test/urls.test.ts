@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config/config.js';
 import { startPlatform } from '../src/platform.js';
-import { deploy } from './helpers/functions.js';
+import { allowPublicUrl, deploy } from './helpers/functions.js';
 import { makeZip } from './helpers/zip.js';
 import { clientFor, startTestServer, tempDir, type TestServer } from './helpers/server.js';
 
@@ -74,11 +74,11 @@ const pathUrl = (functionUrl: string, path: string) => {
 
 async function publicUrl(name: string, extra: Record<string, unknown> = {}): Promise<string> {
   const out = await s.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: 'NONE', ...extra }));
-  await s.client.send(new AddPermissionCommand({
-    FunctionName: name, StatementId: 'FunctionURLAllowPublicAccess', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE',
-  }));
+  await allowPublicUrl(s.client, name);
   return out.FunctionUrl!;
 }
+
+const FORBIDDEN = 'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html';
 
 const rejectsWith = (p: Promise<unknown>, name: string, status: number, message: string) =>
   assert.rejects(p, (e: any) => {
@@ -105,19 +105,21 @@ describe('function URL configs (API)', () => {
     assert.match(created.FunctionUrl!, new RegExp(`^http://[a-z2-7]{32}\\.lambda-url\\.us-east-1\\.localhost:${port}/$`));
     assert.equal(created.FunctionArn, ARN('cfg'));
     assert.equal(created.AuthType, 'AWS_IAM');
-    assert.equal(created.InvokeMode, 'BUFFERED');
+    assert.equal(created.InvokeMode, undefined, 'Create echoes InvokeMode only when it was given (AWS)');
     assert.deepEqual(created.Cors, { AllowOrigins: ['https://a.example'], MaxAge: 60 });
     assert.match(created.CreationTime!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
     const got = await s.client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'cfg' }));
     assert.equal(got.FunctionUrl, created.FunctionUrl);
     assert.match(got.LastModifiedTime!, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(got.InvokeMode, 'BUFFERED');
 
     const upd = await s.client.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'cfg', AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' }));
     assert.equal(upd.AuthType, 'NONE');
     assert.equal(upd.InvokeMode, 'RESPONSE_STREAM');
     assert.deepEqual(upd.Cors, { AllowOrigins: ['https://a.example'], MaxAge: 60 }, 'Cors absent from an update keeps it');
     assert.equal(upd.FunctionUrl, created.FunctionUrl, 'the URL never changes');
+    assert.equal((await s.client.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'cfg', AuthType: 'NONE' }))).InvokeMode, undefined);
 
     const list = await s.client.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'cfg' }));
     assert.equal(list.FunctionUrlConfigs!.length, 1);
@@ -187,12 +189,18 @@ describe('resource policies (API)', () => {
       Sid: 'url', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunctionUrl', Resource: ARN('pol'),
       Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } },
     });
+    // The October 2025 condition: InvokeFunction only through a function URL.
+    const d = await s.client.send(new AddPermissionCommand({ FunctionName: 'pol', StatementId: 'via-url', Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true }));
+    assert.deepEqual(JSON.parse(d.Statement!), {
+      Sid: 'via-url', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunction', Resource: ARN('pol'),
+      Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
+    });
 
     const p = await s.client.send(new GetPolicyCommand({ FunctionName: 'pol' }));
     const doc = JSON.parse(p.Policy!);
     assert.equal(doc.Version, '2012-10-17');
     assert.equal(doc.Id, 'default');
-    assert.deepEqual(doc.Statement.map((x: any) => x.Sid), ['s3', 'acct', 'url']);
+    assert.deepEqual(doc.Statement.map((x: any) => x.Sid), ['s3', 'acct', 'url', 'via-url']);
     assert.match(p.RevisionId!, /^[0-9a-f-]{36}$/);
 
     await rejectsWith(
@@ -210,9 +218,10 @@ describe('resource policies (API)', () => {
     await rejectsWith(s.client.send(new RemovePermissionCommand({ FunctionName: 'pol', StatementId: 'ghost' })), 'ResourceNotFoundException', 404, 'Statement ghost is not found in resource policy.');
     await s.client.send(new RemovePermissionCommand({ FunctionName: 'pol', StatementId: 'acct', RevisionId: p.RevisionId }));
     const after = JSON.parse((await s.client.send(new GetPolicyCommand({ FunctionName: 'pol' }))).Policy!);
-    assert.deepEqual(after.Statement.map((x: any) => x.Sid), ['s3', 'url']);
+    assert.deepEqual(after.Statement.map((x: any) => x.Sid), ['s3', 'url', 'via-url']);
     await s.client.send(new RemovePermissionCommand({ FunctionName: 'pol', StatementId: 's3' }));
     await s.client.send(new RemovePermissionCommand({ FunctionName: 'pol', StatementId: 'url' }));
+    await s.client.send(new RemovePermissionCommand({ FunctionName: 'pol', StatementId: 'via-url' }));
     await rejectsWith(s.client.send(new GetPolicyCommand({ FunctionName: 'pol' })), 'ResourceNotFoundException', 404, 'The resource you requested does not exist.');
   });
 
@@ -226,16 +235,44 @@ describe('resource policies (API)', () => {
       s.client.send(new AddPermissionCommand({ FunctionName: 'pol-errors', StatementId: 'x', Action: 'lambda:InvokeFunction', Principal: 'not-a-principal' })),
       'InvalidParameterValueException', 400, 'The provided principal was invalid. Please check the principal and try again.',
     );
+    // A dot is for the namespaced ids AWS services add; AddPermission refuses it.
+    for (const sid of ['bad id!', 'example.com']) {
+      await rejectsWith(
+        s.client.send(new AddPermissionCommand({ FunctionName: 'pol-errors', StatementId: sid, Action: 'lambda:InvokeFunction', Principal: '*' })),
+        'ValidationException', 400,
+        `1 validation error detected: Value '${sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)`,
+      );
+    }
     await rejectsWith(
-      s.client.send(new AddPermissionCommand({ FunctionName: 'pol-errors', StatementId: 'bad id!', Action: 'lambda:InvokeFunction', Principal: '*' })),
+      s.client.send(new AddPermissionCommand({ FunctionName: 'pol-errors', Qualifier: 'invalid-qualifier-with-?-char', StatementId: 'x', Action: 'lambda:InvokeFunction', Principal: '*' })),
       'ValidationException', 400,
-      "1 validation error detected: Value 'bad id!' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)",
+      "1 validation error detected: Value 'invalid-qualifier-with-?-char' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+",
+    );
+    // No alias can hold a `$`: such a qualifier is a missing version, not a missing alias.
+    await rejectsWith(
+      s.client.send(new AddPermissionCommand({ FunctionName: 'pol-errors', Qualifier: 'valid-with-$-but-doesnotexist', StatementId: 'x', Action: 'lambda:InvokeFunction', Principal: '*' })),
+      'ResourceNotFoundException', 404, `Function not found: ${ARN('pol-errors', 'valid-with-$-but-doesnotexist')}`,
+    );
+    await rejectsWith(
+      s.client.send(new AddPermissionCommand({ FunctionName: 'pol-errors', Qualifier: 'alias-doesnotexist', StatementId: 'x', Action: 'lambda:InvokeFunction', Principal: '*' })),
+      'ResourceNotFoundException', 404, `Cannot find alias arn: ${ARN('pol-errors', 'alias-doesnotexist')}`,
+    );
+    // Each function-URL condition belongs to one action.
+    await rejectsWith(
+      s.client.send(new AddPermissionCommand({ FunctionName: 'pol-errors', StatementId: 'x', Action: 'lambda:InvokeFunction', Principal: '*', FunctionUrlAuthType: 'NONE' })),
+      'InvalidParameterValueException', 400, 'FunctionUrlAuthType is only supported for lambda:InvokeFunctionUrl action',
+    );
+    await rejectsWith(
+      s.client.send(new AddPermissionCommand({ FunctionName: 'pol-errors', StatementId: 'x', Action: 'lambda:InvokeFunctionUrl', Principal: '*', InvokedViaFunctionUrl: true })),
+      'InvalidParameterValueException', 400, 'InvokedViaFunctionUrl is only supported for lambda:InvokeFunction action',
     );
     await rejectsWith(
       s.client.send(new AddPermissionCommand({ FunctionName: 'nope', StatementId: 'x', Action: 'lambda:InvokeFunction', Principal: '*' })),
       'ResourceNotFoundException', 404, `Function not found: ${ARN('nope')}`,
     );
     await rejectsWith(s.client.send(new GetPolicyCommand({ FunctionName: 'nope' })), 'ResourceNotFoundException', 404, 'The resource you requested does not exist.');
+    await rejectsWith(s.client.send(new RemovePermissionCommand({ FunctionName: 'nope', StatementId: 'x' })), 'ResourceNotFoundException', 404, `No policy found for: ${ARN('nope')}`);
+    await rejectsWith(s.client.send(new RemovePermissionCommand({ FunctionName: 'pol-errors', StatementId: 'x' })), 'ResourceNotFoundException', 404, 'No policy is associated with the given resource.');
   });
 
   it('refuses a policy over 20 KB with PolicyLengthExceededException', async () => {
@@ -251,22 +288,29 @@ describe('resource policies (API)', () => {
 });
 
 describe('serving a URL', () => {
-  it('refuses a NONE URL with no public permission (403 Forbidden), then serves it once the permission is added', async () => {
+  it('refuses a NONE URL without both public permissions (AWS’s 403), then serves it once they are added', async () => {
     await deploy(s.client, 'gated', { 'index.js': ECHO });
     const { FunctionUrl } = await s.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'gated', AuthType: 'NONE' }));
     let r = await viaHost(FunctionUrl!, '/');
     assert.equal(r.status, 403);
-    assert.deepEqual(r.json, { Message: 'Forbidden' });
+    assert.equal(r.headers['x-amzn-errortype'], 'AccessDeniedException');
+    assert.deepEqual(r.json, { Message: FORBIDDEN });
     // A permission for someone else (or with a condition a URL request cannot meet) does not open it.
     await s.client.send(new AddPermissionCommand({ FunctionName: 'gated', StatementId: 'other', Action: 'lambda:InvokeFunctionUrl', Principal: '111122223333' }));
     await s.client.send(new AddPermissionCommand({ FunctionName: 'gated', StatementId: 'iam-only', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'AWS_IAM' }));
     assert.equal((await viaHost(FunctionUrl!, '/')).status, 403);
+    // Since October 2025 the InvokeFunctionUrl grant alone is not enough: InvokeFunction (through the URL) too.
     await s.client.send(new AddPermissionCommand({ FunctionName: 'gated', StatementId: 'public', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }));
+    assert.equal((await viaHost(FunctionUrl!, '/')).status, 403);
+    await s.client.send(new AddPermissionCommand({ FunctionName: 'gated', StatementId: 'via-url', Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true }));
     r = await viaHost(FunctionUrl!, '/');
     assert.equal(r.status, 200);
     assert.equal(r.json.requestContext.accountId, 'anonymous');
     await s.client.send(new RemovePermissionCommand({ FunctionName: 'gated', StatementId: 'public' }));
     assert.equal((await viaHost(FunctionUrl!, '/')).status, 403);
+    // One statement for every action (lambda:*) opens it too.
+    await s.client.send(new AddPermissionCommand({ FunctionName: 'gated', StatementId: 'all', Action: 'lambda:*', Principal: '*' }));
+    assert.equal((await viaHost(FunctionUrl!, '/')).status, 200);
   });
 
   it('hands the function AWS’s payload 2.0 event (Host form): path, query, repeated headers, cookies, JSON body', async () => {
@@ -290,6 +334,7 @@ describe('serving a URL', () => {
     assert.equal(e.headers['x-rep'], 'one,two');
     assert.equal(e.headers['content-type'], 'application/json');
     assert.equal(e.headers.cookie, undefined, 'cookies move to the cookies member');
+    assert.equal(e.headers.connection, undefined, 'hop-by-hop headers are not passed on');
     assert.equal(e.headers.host, new URL(url).host);
     assert.equal(e.body, '{"k":1}');
     assert.equal(e.isBase64Encoded, false);
@@ -357,7 +402,8 @@ describe('serving a URL', () => {
     r = await viaHost(url, '/string');
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-type'], 'application/json');
-    assert.equal(r.text, '"just text"', 'a string result is sent as the JSON the function returned (AWS docs: content-length 15 for "Hello, world!")');
+    assert.equal(r.text, 'just text', 'a string result is sent as its text, without quotes (AWS: "hello" gives content-length 5)');
+    assert.equal(r.headers['content-length'], '9');
 
     r = await viaHost(url, '/binary');
     assert.equal(r.status, 200);
@@ -392,10 +438,15 @@ describe('serving a URL', () => {
     assert.deepEqual(big.json, { Message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation' });
   });
 
-  it('answers 404 for an unknown URL id in either form', async () => {
+  it('answers an unknown URL id in either form as AWS does: 403, AccessDeniedException, a null message', async () => {
     const unknown = `http://${'a'.repeat(32)}.lambda-url.us-east-1.localhost:${new URL(s.url).port}/`;
-    assert.equal((await viaHost(unknown, '/')).status, 404);
-    assert.equal((await fetch(pathUrl(unknown, '/'))).status, 404);
+    const r = await viaHost(unknown, '/');
+    assert.equal(r.status, 403);
+    assert.equal(r.headers['x-amzn-errortype'], 'AccessDeniedException');
+    assert.equal(r.text, '{"Message":null}');
+    const res = await fetch(pathUrl(unknown, '/'));
+    assert.equal(res.status, 403);
+    assert.equal(await res.text(), '{"Message":null}');
   });
 });
 
@@ -469,7 +520,7 @@ describe('AuthType AWS_IAM', () => {
   it('refuses an unsigned request with 403 Forbidden', async () => {
     const r = await viaHost(url, '/');
     assert.equal(r.status, 403);
-    assert.deepEqual(r.json, { Message: 'Forbidden' });
+    assert.deepEqual(r.json, { Message: FORBIDDEN });
   });
 
   it('serves a request signed (service lambda) with a known key, through either form', async () => {
@@ -510,7 +561,7 @@ describe('AuthType AWS_IAM', () => {
     assert.equal(r.status, 403);
     r = await viaHost(url, '/', { method: 'POST', headers: await signed(url, s.platform.keys, body), body: '{"x":1}' });
     assert.equal(r.status, 403);
-    assert.deepEqual(r.json, { Message: 'Forbidden' });
+    assert.deepEqual(r.json, { Message: FORBIDDEN });
   });
 });
 
@@ -528,19 +579,17 @@ describe('aliases', () => {
     assert.notEqual(live.FunctionUrl, latest);
     // The unqualified function's public permission does not open the alias's URL: the alias has its own policy.
     assert.equal((await viaHost(live.FunctionUrl!, '/')).status, 403);
-    await s.client.send(new AddPermissionCommand({
-      FunctionName: 'aliased', Qualifier: 'live', StatementId: 'public', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE',
-    }));
+    await allowPublicUrl(s.client, 'aliased', 'live');
     const p = JSON.parse((await s.client.send(new GetPolicyCommand({ FunctionName: 'aliased', Qualifier: 'live' }))).Policy!);
     assert.equal(p.Statement[0].Resource, ARN('aliased', 'live'));
-    assert.equal((await viaHost(live.FunctionUrl!, '/')).text, '"v1"');
-    assert.equal((await viaHost(latest, '/')).text, '"latest"');
+    assert.equal((await viaHost(live.FunctionUrl!, '/')).text, 'v1');
+    assert.equal((await viaHost(latest, '/')).text, 'latest');
     const listed = await s.client.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'aliased' }));
     assert.deepEqual(listed.FunctionUrlConfigs!.map((c) => c.FunctionArn).sort(), [ARN('aliased'), ARN('aliased', 'live')]);
     assert.equal((await s.client.send(new GetFunctionUrlConfigCommand({ FunctionName: `aliased:live` }))).FunctionUrl, live.FunctionUrl);
 
     await s.client.send(new DeleteAliasCommand({ FunctionName: 'aliased', Name: 'live' }));
-    assert.equal((await viaHost(live.FunctionUrl!, '/')).status, 404);
+    assert.equal((await viaHost(live.FunctionUrl!, '/')).status, 403);
     await s.client.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: 'live', FunctionVersion: v1.Version }));
     await rejectsWith(s.client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'aliased', Qualifier: 'live' })), 'ResourceNotFoundException', 404, 'The resource you requested does not exist.');
     await rejectsWith(s.client.send(new GetPolicyCommand({ FunctionName: 'aliased', Qualifier: 'live' })), 'ResourceNotFoundException', 404, 'The resource you requested does not exist.');
@@ -579,7 +628,7 @@ describe('lifecycle', () => {
     assert.equal((await viaHost(after, '/')).status, 200);
 
     await s.client.send(new DeleteFunctionCommand({ FunctionName: 'doomed' }));
-    assert.equal((await viaHost(after, '/')).status, 404);
+    assert.equal((await viaHost(after, '/')).status, 403);
     await deploy(s.client, 'doomed', { 'index.js': ECHO });
     await rejectsWith(s.client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'doomed' })), 'ResourceNotFoundException', 404, 'The resource you requested does not exist.');
     await rejectsWith(s.client.send(new GetPolicyCommand({ FunctionName: 'doomed' })), 'ResourceNotFoundException', 404, 'The resource you requested does not exist.');

@@ -8,13 +8,14 @@ import { CliError, subcommandHelp, table } from './output.js';
 const HELP = `Usage:
   stratus permissions add <function> --statement-id SID --action ACTION --principal P
                           [--source-arn ARN] [--source-account ID] [--url-auth-type NONE|AWS_IAM]
-                          [--qualifier Q] [--revision-id R]
+                          [--invoked-via-function-url] [--qualifier Q] [--revision-id R]
   stratus permissions list <function> [--qualifier Q]
   stratus permissions remove <function> <statement-id> [--qualifier Q] [--revision-id R]
 
 Principal: * (anyone), an account id, an IAM ARN, or a service (s3.amazonaws.com).
-Example, what \`stratus urls create --auth none\` adds:
+Example, the two statements \`stratus urls create --auth none\` adds (AWS requires both for a public URL):
   stratus permissions add fn --statement-id FunctionURLAllowPublicAccess --action lambda:InvokeFunctionUrl --principal '*' --url-auth-type NONE
+  stratus permissions add fn --statement-id FunctionURLInvokeAllowPublicAccess --action lambda:InvokeFunction --principal '*' --invoked-via-function-url
 Client options: --endpoint URL  --region R  --data-dir D  --json`;
 
 export async function permissionsCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -29,6 +30,7 @@ export async function permissionsCommand(args: string[], env: Record<string, str
       'source-arn': { type: 'string' },
       'source-account': { type: 'string' },
       'url-auth-type': { type: 'string' },
+      'invoked-via-function-url': { type: 'boolean' },
       qualifier: { type: 'string' },
       'revision-id': { type: 'string' },
     },
@@ -49,6 +51,7 @@ export async function permissionsCommand(args: string[], env: Record<string, str
         FunctionName: fn, Qualifier: values.qualifier, StatementId: values['statement-id'], Action: values.action, Principal: values.principal,
         SourceArn: values['source-arn'], SourceAccount: values['source-account'], RevisionId: values['revision-id'],
         FunctionUrlAuthType: values['url-auth-type'] as FunctionUrlAuthType | undefined,
+        InvokedViaFunctionUrl: values['invoked-via-function-url'],
       }));
       const statement = JSON.parse(out.Statement!);
       if (cfg.json) console.log(JSON.stringify(statement, null, 2));

@@ -16,13 +16,15 @@ const HELP = `Usage:
   stratus urls list [<function>]
   stratus urls delete <function> [--alias A]
 
---auth none (the default) makes the URL public: like the AWS console, it also adds the resource-policy
-statement FunctionURLAllowPublicAccess (lambda:InvokeFunctionUrl for Principal *). --auth iam requires
+--auth none (the default) makes the URL public: like the AWS console, it also adds the two resource-policy
+statements AWS requires for that: FunctionURLAllowPublicAccess (lambda:InvokeFunctionUrl for Principal *)
+and FunctionURLInvokeAllowPublicAccess (lambda:InvokeFunction, only through the URL). --auth iam requires
 requests signed with SigV4 (service lambda) by the server's key, e.g. curl --aws-sigv4.
 Client options: --endpoint URL  --region R  --data-dir D  --json`;
 
-/** The statement id the AWS console gives the public permission of an AuthType NONE URL. */
+/** The statement ids the AWS console gives the two public permissions of an AuthType NONE URL. */
 export const PUBLIC_SID = 'FunctionURLAllowPublicAccess';
+export const PUBLIC_INVOKE_SID = 'FunctionURLInvokeAllowPublicAccess';
 
 export async function urlsCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const [sub, ...rest] = args;
@@ -116,14 +118,18 @@ function corsFrom(v: Record<string, unknown>): Cors | undefined {
   return Object.keys(cors).length ? cors : undefined;
 }
 
-/** Add the console's public statement, unless the function already has it. */
+/** Add the console's two public statements, those the function does not have yet. */
 async function allowPublic(client: LambdaClient, fn: string, alias: string | undefined): Promise<void> {
-  try {
-    await client.send(new AddPermissionCommand({
-      FunctionName: fn, Qualifier: alias, StatementId: PUBLIC_SID, Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE',
-    }));
-  } catch (err) {
-    if ((err as { name?: string }).name !== 'ResourceConflictException') throw err;
+  const statements = [
+    { StatementId: PUBLIC_SID, Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'NONE' as const },
+    { StatementId: PUBLIC_INVOKE_SID, Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true },
+  ];
+  for (const s of statements) {
+    try {
+      await client.send(new AddPermissionCommand({ FunctionName: fn, Qualifier: alias, Principal: '*', ...s }));
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'ResourceConflictException') throw err;
+    }
   }
 }
 

@@ -267,7 +267,11 @@ export class RuntimeApi {
     const inv = this.current!;
     const mode = kind === 'response' ? header(req, 'lambda-runtime-function-response-mode') : undefined;
     if (mode !== undefined && mode !== 'streaming') {
-      return this.reply(res, 400, { errorMessage: 'Invalid function response mode', errorType: 'InvalidFunctionResponseMode' }, req);
+      // As AWS's emulator does, the invocation fails at once (its caller is not left waiting for an
+      // answer that will not come), and the runtime is told why.
+      req.resume();
+      this.accept(id, 'error', platformError('Runtime.InvalidResponseModeHeader', `RequestId: ${id} Error: invalid function response mode ${JSON.stringify(mode)}`), 'Runtime.InvalidResponseModeHeader');
+      return this.reply(res, 400, { errorMessage: 'Invalid function response mode', errorType: 'InvalidFunctionResponseMode' });
     }
     if (mode === 'streaming') return this.stream(req, res, inv);
     readAll(req, LIMITS.responseBytes, (body) => {

@@ -16,7 +16,7 @@ import { decorate, preflight } from '../urls/cors.js';
 import { buildUrlEvent } from '../urls/event.js';
 import type { UrlConfig } from '../urls/model.js';
 import type { PolicyService } from '../urls/policies.js';
-import { mapUrlResponse, type UrlResponse } from '../urls/response.js';
+import { mapUrlResponse, rawUrlResponse, type UrlResponse } from '../urls/response.js';
 import { UrlStream } from '../urls/stream.js';
 import type { UrlService } from '../urls/urls.js';
 import { verifySigV4, type SecretLookup } from './sigv4.js';
@@ -53,7 +53,12 @@ const message = (status: number, text: string | null, extra: Record<string, stri
   body: Buffer.from(JSON.stringify({ Message: text })),
 });
 
-const FORBIDDEN = (): UrlResponse => message(403, 'Forbidden', { 'x-amzn-errortype': 'AccessDeniedException' });
+const DENIED = { 'x-amzn-errortype': 'AccessDeniedException' };
+// AWS's texts: a refused caller gets a pointer to the troubleshooting page; an id no URL has gets
+// the same 403 with a null message (the id's existence is not given away).
+const FORBIDDEN = (): UrlResponse =>
+  message(403, 'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html', DENIED);
+const UNKNOWN_URL = (): UrlResponse => message(403, null, DENIED);
 
 /** Serve one function URL request; never throws (failures become responses). */
 export async function serveFunctionUrl(
@@ -90,7 +95,7 @@ async function answer(
   const config = deps.urls.byId(target.urlId);
   if (!config) {
     req.resume();
-    return message(404, `No function URL has the id ${target.urlId}.`);
+    return UNKNOWN_URL();
   }
   const method = req.method ?? 'GET';
   const origin = req.headers.origin;
@@ -144,8 +149,13 @@ async function answer(
     sink: stream && (() => stream.sink()),
   });
   if (out.kind !== 'result') throw new Error(`unexpected invoke outcome ${out.kind}`);
-  if (stream?.finish(out.result)) return undefined;
-  return withCors(config, origin, mapUrlResponse(out.result.body, out.result.error !== undefined));
+  const failed = out.result.error !== undefined;
+  if (stream) {
+    if (stream.finish(out.result)) return undefined;
+    // A function that answered without streaming: its answer is the body, as it is.
+    return withCors(config, origin, rawUrlResponse(out.result.body, failed, out.result.contentType));
+  }
+  return withCors(config, origin, mapUrlResponse(out.result.body, failed));
 }
 
 function withCors(config: UrlConfig, origin: string | undefined, r: UrlResponse): UrlResponse {

@@ -56,6 +56,9 @@ export function buildUrlEvent(r: UrlRequest): Record<string, unknown> {
       for (const c of value.split(';')) if (c.trim()) cookies.push(c.trim());
       continue;
     }
+    // Hop-by-hop: they describe the client's connection to Lambda's front end, not the request
+    // (AWS's events do not carry them).
+    if (name === 'connection' || name === 'keep-alive') continue;
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
   headers['x-forwarded-for'] ??= r.sourceIp;

@@ -15,7 +15,10 @@ import type { PolicyStatement, StoredPolicy } from './model.js';
 /** Lambda's resource policy limit (contract E). */
 const POLICY_LIMIT = 20_480;
 
-const SID_PATTERN = '([a-zA-Z0-9-_.]+)';
+// AddPermission's pattern; RemovePermission takes dots too (namespaced ids AWS services add).
+const SID_PATTERN = '([a-zA-Z0-9-_]+)';
+const QUALIFIER_PATTERN = '\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+';
+const ALIAS_RE = /^(?!\d+$)[a-zA-Z0-9-_]+$/;
 const ACTION_PATTERN = '(lambda:[*]|lambda:[a-zA-Z]+|[*])';
 const PRINCIPAL_PATTERN = '[^\\s]+';
 const SOURCE_ARN_PATTERN = 'arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)';
@@ -64,8 +67,19 @@ export class PolicyService {
     const urlAuth = str('FunctionUrlAuthType', 'functionUrlAuthType');
     if (urlAuth !== undefined && urlAuth !== 'NONE' && urlAuth !== 'AWS_IAM')
       v.push({ value: urlAuth, path: 'functionUrlAuthType', constraint: 'Member must satisfy enum value set: [AWS_IAM, NONE]' });
+    const viaUrl = body.InvokedViaFunctionUrl;
+    if (viaUrl !== undefined && viaUrl !== null && typeof viaUrl !== 'boolean')
+      v.push({ value: viaUrl, path: 'invokedViaFunctionUrl', constraint: 'Member must be a boolean' });
     const revisionId = str('RevisionId', 'revisionId');
+    if (ref.qualifier !== undefined && !new RegExp(`^(${QUALIFIER_PATTERN})$`).test(ref.qualifier))
+      v.push({ value: ref.qualifier, path: 'qualifier', constraint: `Member must satisfy regular expression pattern: ${QUALIFIER_PATTERN}` });
     if (v.length) throw validationError(v);
+    // Each URL condition belongs to one action (AWS refuses the others outright; the first text is
+    // AWS's, the second follows it).
+    if (urlAuth !== undefined && action !== 'lambda:InvokeFunctionUrl')
+      throw invalidParameter('FunctionUrlAuthType is only supported for lambda:InvokeFunctionUrl action');
+    if (viaUrl === true && action !== 'lambda:InvokeFunction')
+      throw invalidParameter('InvokedViaFunctionUrl is only supported for lambda:InvokeFunction action');
 
     if (ref.qualifier === '$LATEST') throw invalidParameter('We currently do not support adding policies for $LATEST.');
     this.mustExist(ref);
@@ -84,6 +98,7 @@ export class PolicyService {
     const condition: Record<string, Record<string, string>> = {};
     if (Object.keys(equals).length) condition.StringEquals = equals;
     if (sourceArn) condition.ArnLike = { 'AWS:SourceArn': sourceArn };
+    if (viaUrl === true) condition.Bool = { 'lambda:InvokedViaFunctionUrl': 'true' };
     if (Object.keys(condition).length) statement.Condition = condition;
 
     const current = this.stored(ref);
@@ -112,6 +127,8 @@ export class PolicyService {
   }
 
   remove(ref: FunctionRef, sid: string, revisionId: string | null): void {
+    if (!this.functionExists(ref.name))
+      throw new StratusError('ResourceNotFoundException', `No policy found for: ${this.deps.functions.arn(ref.name, ref.qualifier)}`);
     this.mustExist(ref);
     const p = this.stored(ref);
     if (!p) throw noPolicy();
@@ -121,24 +138,26 @@ export class PolicyService {
   }
 
   /**
-   * Whether the policy of `name[:qualifier]` lets anyone invoke its function URL: a statement
-   * allowing lambda:InvokeFunctionUrl (or a wildcard) to Principal `*`, with no condition other
-   * than FunctionUrlAuthType NONE (any other condition names a caller a URL request cannot be).
+   * Whether the policy of `name[:qualifier]` lets anyone invoke its function URL. Since October
+   * 2025 AWS wants two grants to Principal `*` for that: lambda:InvokeFunctionUrl (conditioned
+   * at most on FunctionUrlAuthType NONE) and lambda:InvokeFunction (conditioned at most on
+   * InvokedViaFunctionUrl); `lambda:*` or `*` grants both. Any other condition names a caller a
+   * URL request cannot be.
    */
   allowsPublicUrl(name: string, qualifier: string): boolean {
     const p = this.deps.store.get(name, qualifier);
     if (!p) return false;
-    return p.statements.some((s) => {
-      const everyone = s.Principal === '*' || (typeof s.Principal === 'object' && 'AWS' in s.Principal && s.Principal.AWS === '*');
-      const action = s.Action === 'lambda:InvokeFunctionUrl' || s.Action === 'lambda:*' || s.Action === '*';
-      if (!everyone || !action) return false;
-      for (const [op, keys] of Object.entries(s.Condition ?? {})) {
-        for (const [key, value] of Object.entries(keys)) {
-          if (!(op === 'StringEquals' && key === 'lambda:FunctionUrlAuthType' && value === 'NONE')) return false;
+    const grants = (action: string, allowed: [op: string, key: string, value: string]) =>
+      p.statements.some((s) => {
+        const everyone = s.Principal === '*' || (typeof s.Principal === 'object' && 'AWS' in s.Principal && s.Principal.AWS === '*');
+        if (!everyone || !(s.Action === action || s.Action === 'lambda:*' || s.Action === '*')) return false;
+        for (const [op, keys] of Object.entries(s.Condition ?? {})) {
+          for (const [key, value] of Object.entries(keys)) if (op !== allowed[0] || key !== allowed[1] || value !== allowed[2]) return false;
         }
-      }
-      return true;
-    });
+        return true;
+      });
+    return grants('lambda:InvokeFunctionUrl', ['StringEquals', 'lambda:FunctionUrlAuthType', 'NONE'])
+      && grants('lambda:InvokeFunction', ['Bool', 'lambda:InvokedViaFunctionUrl', 'true']);
   }
 
   /** The function, version or alias must exist; a missing alias of an existing function has its own text (contract D4). */
@@ -147,7 +166,7 @@ export class PolicyService {
       this.deps.functions.get(ref);
     } catch (err) {
       const q = ref.qualifier;
-      if (err instanceof StratusError && err.code === 'ResourceNotFoundException' && q && !/^\d+$/.test(q) && this.functionExists(ref.name))
+      if (err instanceof StratusError && err.code === 'ResourceNotFoundException' && q && ALIAS_RE.test(q) && this.functionExists(ref.name))
         throw new StratusError('ResourceNotFoundException', `Cannot find alias arn: ${this.deps.functions.arn(ref.name, q)}`);
       throw err;
     }

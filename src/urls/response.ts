@@ -1,8 +1,9 @@
 /**
  * What a function returned → the HTTP response a function URL sends (AWS "Invoking Lambda
  * function URLs", response payload format): an object with statusCode is a structured response;
- * any other JSON is a 200 application/json whose body is the JSON itself; a function error is a
- * 502 "Internal Server Error".
+ * any other JSON is a 200 application/json whose body is the JSON itself (a string: its text); a
+ * function error is a 502 "Internal Server Error". A RESPONSE_STREAM URL sends a function that
+ * did not stream its answer as it is (`rawUrlResponse`).
  */
 
 export interface UrlResponse {
@@ -35,6 +36,9 @@ export function mapUrlResponse(payload: Buffer, failed: boolean): UrlResponse {
     // Not JSON (a custom runtime may post any bytes): sent as it is.
     return { status: 200, headers: { 'content-type': 'application/json' }, body: payload };
   }
+  // A JSON string is sent as its text, without the quotes (AWS: a function returning "hello"
+  // answers `hello`, content-length 5); numbers, arrays, null and other objects as they are.
+  if (typeof parsed === 'string') return { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(parsed, 'utf8') };
   if (!isObject(parsed) || !('statusCode' in parsed)) return { status: 200, headers: { 'content-type': 'application/json' }, body: payload };
 
   const status = Number(parsed.statusCode);
@@ -47,6 +51,15 @@ export function mapUrlResponse(payload: Buffer, failed: boolean): UrlResponse {
   else if (typeof b === 'string') body = parsed.isBase64Encoded === true ? Buffer.from(b, 'base64') : Buffer.from(b, 'utf8');
   else body = Buffer.from(JSON.stringify(b));
   return { status, headers, body };
+}
+
+/**
+ * A RESPONSE_STREAM URL whose function answered without streaming: AWS sends the answer's bytes
+ * as the body of a 200, uninterpreted (a `{statusCode, body}` object is not mapped).
+ */
+export function rawUrlResponse(payload: Buffer, failed: boolean, contentType: string | undefined): UrlResponse {
+  if (failed) return FUNCTION_ERROR;
+  return { status: 200, headers: { 'content-type': contentType ?? 'application/json' }, body: payload };
 }
 
 /**

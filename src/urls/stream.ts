@@ -65,7 +65,7 @@ export class UrlStream {
   finish(result: InvocationResult): boolean {
     if (!result.streamed) return false;
     if (this.phase === 'failed') return true;
-    if (!this.res.headersSent && (result.error || this.phase === 'prelude')) {
+    if (!this.res.headersSent && (result.error || this.pendingBytes > 0)) {
       // Failed (or ended inside its prelude) before the client saw anything: Lambda's 502.
       this.send(FUNCTION_ERROR.status, { ...FUNCTION_ERROR.headers });
       this.res.end(this.opts.head ? undefined : FUNCTION_ERROR.body);
@@ -75,7 +75,9 @@ export class UrlStream {
       this.res.destroy();
       return true;
     }
-    if (!this.res.headersSent) this.send(200, { 'content-type': this.contentType });
+    // An HTTP-integration stream that ended with no byte at all (AWS's client sends no prelude for
+    // `end()` without a `write()`): a 200 with no headers of the function's, as on AWS.
+    if (!this.res.headersSent) this.send(200, { 'content-type': this.phase === 'prelude' ? 'application/octet-stream' : this.contentType });
     this.res.end();
     return true;
   }
@@ -98,6 +100,7 @@ export class UrlStream {
       return true;
     }
     this.pending = [];
+    this.pendingBytes = 0;
     const prelude = parsePrelude(all.subarray(0, at));
     if (!prelude) {
       this.fail();
@@ -112,6 +115,7 @@ export class UrlStream {
   private fail(): void {
     this.phase = 'failed';
     this.pending = [];
+    this.pendingBytes = 0;
     this.send(FUNCTION_ERROR.status, { ...FUNCTION_ERROR.headers });
     this.res.end(this.opts.head ? undefined : FUNCTION_ERROR.body);
   }

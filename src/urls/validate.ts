@@ -13,7 +13,8 @@ export function checkUrlQualifier(q: string | undefined): void {
 }
 
 const AUTH_TYPES = ['AWS_IAM', 'NONE'];
-const INVOKE_MODES = ['BUFFERED', 'RESPONSE_STREAM'];
+// In AWS's order, which its error text shows.
+const INVOKE_MODES = ['RESPONSE_STREAM', 'BUFFERED'];
 /** AWS accepts these in AllowMethods (the console offers the same list). */
 const METHODS = new Set(['GET', 'PUT', 'HEAD', 'POST', 'PATCH', 'DELETE', '*']);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 /** Deploy-and-invoke helpers for engine tests. */
-import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { makeZip, type Files } from './zip.js';
 
 export const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
@@ -10,6 +10,16 @@ export async function deploy(client: LambdaClient, name: string, files: Files, e
     new CreateFunctionCommand({ FunctionName: name, Role: ROLE, Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: await makeZip(files) }, ...extra }),
   );
   await waitUntilFunctionActiveV2({ client, maxWaitTime: 10 }, { FunctionName: name });
+}
+
+/** The two statements AWS requires for an AuthType NONE URL to be public (what the console adds). */
+export async function allowPublicUrl(client: LambdaClient, name: string, qualifier?: string): Promise<void> {
+  await client.send(new AddPermissionCommand({
+    FunctionName: name, Qualifier: qualifier, StatementId: 'FunctionURLAllowPublicAccess', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE',
+  }));
+  await client.send(new AddPermissionCommand({
+    FunctionName: name, Qualifier: qualifier, StatementId: 'FunctionURLInvokeAllowPublicAccess', Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true,
+  }));
 }
 
 export interface Invoked {

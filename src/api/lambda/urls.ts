@@ -23,7 +23,8 @@ export interface UrlRouteDeps {
 export function urlRoutes(d: UrlRouteDeps): Route[] {
   const urlRef = (req: { params: Record<string, string>; query: URLSearchParams }) => d.urls.ref(req.params.FunctionName!, req.query.get('Qualifier'));
   const policyRef = (req: { params: Record<string, string>; query: URLSearchParams }) => d.policies.ref(req.params.FunctionName!, req.query.get('Qualifier'));
-  const shape = (c: UrlConfig, withModified: boolean): Record<string, unknown> => {
+  // Create and Update echo InvokeMode only when the request gave it, as AWS does; Get and List always show it.
+  const shape = (c: UrlConfig, withModified: boolean, withMode = true): Record<string, unknown> => {
     const out: Record<string, unknown> = {
       FunctionUrl: d.urlFor(c.urlId),
       FunctionArn: d.functions.arn(c.functionName, c.qualifier || undefined),
@@ -32,7 +33,7 @@ export function urlRoutes(d: UrlRouteDeps): Route[] {
     if (c.cors) out.Cors = corsWire(c.cors);
     out.CreationTime = new Date(c.creationTime).toISOString();
     if (withModified) out.LastModifiedTime = new Date(c.lastModifiedTime).toISOString();
-    out.InvokeMode = c.invokeMode;
+    if (withMode) out.InvokeMode = c.invokeMode;
     return out;
   };
   const urlPath = '/2021-10-31/functions/{FunctionName}/url';
@@ -40,7 +41,10 @@ export function urlRoutes(d: UrlRouteDeps): Route[] {
   return [
     {
       method: 'POST', path: urlPath, operation: 'CreateFunctionUrlConfig', maxBody: SMALL,
-      handler: (req) => json(201, shape(d.urls.create(urlRef(req), jsonBody(req.body)), false)),
+      handler: (req) => {
+        const body = jsonBody(req.body);
+        return json(201, shape(d.urls.create(urlRef(req), body), false, body.InvokeMode !== undefined));
+      },
     },
     {
       method: 'GET', path: urlPath, operation: 'GetFunctionUrlConfig', maxBody: SMALL,
@@ -48,7 +52,10 @@ export function urlRoutes(d: UrlRouteDeps): Route[] {
     },
     {
       method: 'PUT', path: urlPath, operation: 'UpdateFunctionUrlConfig', maxBody: SMALL,
-      handler: (req) => json(200, shape(d.urls.update(urlRef(req), jsonBody(req.body)), true)),
+      handler: (req) => {
+        const body = jsonBody(req.body);
+        return json(200, shape(d.urls.update(urlRef(req), body), true, body.InvokeMode !== undefined));
+      },
     },
     {
       method: 'DELETE', path: urlPath, operation: 'DeleteFunctionUrlConfig', maxBody: SMALL,

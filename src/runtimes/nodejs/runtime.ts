@@ -264,7 +264,7 @@ export class Runtime {
         return;
       }
       const result = await returned;
-      if (result !== undefined) console.warn('The return value of a streaming handler is ignored.');
+      if (result !== undefined) console.warn('Streaming handlers ignore return values.');
       // Waits until the handler has ended the stream and the platform has accepted it; a
       // handler may keep writing after its promise resolved.
       await responseDone;

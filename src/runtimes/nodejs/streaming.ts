@@ -103,18 +103,14 @@ export function createResponseStream(client: RuntimeClient, id: string): StreamH
       : req.write(data, encoding ?? 'utf8', cb);
   };
 
+  // As in AWS's client, `end` goes straight to the request: a last chunk given to it is sent as it
+  // is (a string or bytes; anything else throws), and it never sends HttpResponseStream's prelude,
+  // which only `write` does. So `from(s, {statusCode: 404}); s.end('Not found')` gives a function
+  // URL no prelude (a 502), and a bare `end()` a 200 without the prelude's headers, on AWS and
+  // here alike (aws-lambda-nodejs-runtime-interface-client#97; docs/streaming.md).
   stream.end = (chunk?: unknown, encoding?: BufferEncoding | Callback, cb?: Callback): ResponseStream => {
-    if (typeof chunk === 'function') {
-      cb = chunk as Callback;
-      chunk = undefined;
-    } else if (typeof encoding === 'function') {
-      cb = encoding;
-      encoding = undefined;
-    }
-    if (chunk !== undefined && chunk !== null) stream.write(chunk, encoding);
-    // A body-less HTTP-integration response still needs its prelude (status, headers).
-    beforeFirstWrite();
-    req.end(cb);
+    started = true;
+    (req.end as (...a: unknown[]) => unknown)(chunk, encoding, cb);
     return stream;
   };
 
