@@ -33,6 +33,8 @@ const SERVICE_RE = /^[a-z0-9][a-z0-9.-]*\.(amazonaws\.com|amazon\.com|amazonaws\
 const isString = (v: unknown): v is string => typeof v === 'string';
 
 export class PolicyService {
+  private readonly publicVerdicts = new WeakMap<StoredPolicy, boolean>();
+
   constructor(private readonly deps: { functions: FunctionService; store: PolicyStore }) {}
 
   ref(label: string, queryQualifier: string | null): FunctionRef {
@@ -137,27 +139,14 @@ export class PolicyService {
     this.deps.store.put(ref.name, ref.qualifier ?? '', { revisionId: uuid(), statements: p.statements.filter((s) => s.Sid !== sid) });
   }
 
-  /**
-   * Whether the policy of `name[:qualifier]` lets anyone invoke its function URL. Since October
-   * 2025 AWS wants two grants to Principal `*` for that: lambda:InvokeFunctionUrl (conditioned
-   * at most on FunctionUrlAuthType NONE) and lambda:InvokeFunction (conditioned at most on
-   * InvokedViaFunctionUrl); `lambda:*` or `*` grants both. Any other condition names a caller a
-   * URL request cannot be.
-   */
+  /** Whether the policy of `name[:qualifier]` lets anyone invoke its function URL (`opensUrl`). */
   allowsPublicUrl(name: string, qualifier: string): boolean {
     const p = this.deps.store.get(name, qualifier);
     if (!p) return false;
-    const grants = (action: string, allowed: [op: string, key: string, value: string]) =>
-      p.statements.some((s) => {
-        const everyone = s.Principal === '*' || (typeof s.Principal === 'object' && 'AWS' in s.Principal && s.Principal.AWS === '*');
-        if (!everyone || !(s.Action === action || s.Action === 'lambda:*' || s.Action === '*')) return false;
-        for (const [op, keys] of Object.entries(s.Condition ?? {})) {
-          for (const [key, value] of Object.entries(keys)) if (op !== allowed[0] || key !== allowed[1] || value !== allowed[2]) return false;
-        }
-        return true;
-      });
-    return grants('lambda:InvokeFunctionUrl', ['StringEquals', 'lambda:FunctionUrlAuthType', 'NONE'])
-      && grants('lambda:InvokeFunction', ['Bool', 'lambda:InvokedViaFunctionUrl', 'true']);
+    // Asked on every request; a stored policy is never changed in place (a change stores a new one).
+    let verdict = this.publicVerdicts.get(p);
+    if (verdict === undefined) this.publicVerdicts.set(p, (verdict = opensUrl(p)));
+    return verdict;
   }
 
   /** The function, version or alias must exist; a missing alias of an existing function has its own text (contract D4). */
@@ -184,6 +173,26 @@ export class PolicyService {
   private stored(ref: FunctionRef): StoredPolicy | undefined {
     return this.deps.store.get(ref.name, ref.qualifier ?? '');
   }
+}
+
+/**
+ * Whether a policy opens a function URL to everyone: since October 2025 AWS wants two grants to
+ * Principal `*`, lambda:InvokeFunctionUrl (conditioned at most on FunctionUrlAuthType NONE) and
+ * lambda:InvokeFunction (conditioned at most on InvokedViaFunctionUrl); `lambda:*` or `*` grants
+ * both. Any other condition names a caller a URL request cannot be.
+ */
+function opensUrl(p: StoredPolicy): boolean {
+  const grants = (action: string, allowed: [op: string, key: string, value: string]) =>
+    p.statements.some((s) => {
+      const everyone = s.Principal === '*' || (typeof s.Principal === 'object' && 'AWS' in s.Principal && s.Principal.AWS === '*');
+      if (!everyone || !(s.Action === action || s.Action === 'lambda:*' || s.Action === '*')) return false;
+      for (const [op, keys] of Object.entries(s.Condition ?? {})) {
+        for (const [key, value] of Object.entries(keys)) if (op !== allowed[0] || key !== allowed[1] || value !== allowed[2]) return false;
+      }
+      return true;
+    });
+  return grants('lambda:InvokeFunctionUrl', ['StringEquals', 'lambda:FunctionUrlAuthType', 'NONE'])
+    && grants('lambda:InvokeFunction', ['Bool', 'lambda:InvokedViaFunctionUrl', 'true']);
 }
 
 /** The policy document GetPolicy returns, as a JSON string. */
