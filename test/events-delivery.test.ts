@@ -59,11 +59,14 @@ async function waitFor(fn: string, count: number, timeoutMs = 20_000): Promise<a
 }
 
 const RECORDER = { 'index.js': 'exports.handler = async (e) => { console.log("EVENT " + JSON.stringify(e)); return {}; };' };
+/** Logs `EVENT {"got": <event>}`, so that events that are not objects (a string template's text) are read back too. */
+const WRAPPING_RECORDER = { 'index.js': 'exports.handler = async (e) => { console.log("EVENT " + JSON.stringify({ got: e })); return {}; };' };
 
 before(async () => {
   s = await startTestServer({}, {}, opts);
   clients();
   for (const fn of ['ticker', 'restarted', 'missed', 'shop', 'shaped', 'paused']) await deploy(s.client, fn, RECORDER);
+  await deploy(s.client, 'templated', WRAPPING_RECORDER);
 });
 
 describe('scheduled rules', () => {
@@ -198,5 +201,22 @@ describe('events on the default bus', () => {
     });
     await sleep(500);
     assert.equal((await received('shop')).length, 1, 'entries that do not match are not delivered');
+  });
+
+  it('writes objects and arrays into string templates without quotes, and delivers nothing for one inside a JSON string', async () => {
+    await eb.send(new PutRuleCommand({ Name: 'templated', EventPattern: '{"source":["tpl"]}' }));
+    const InputPathsMap = { payload: '$.detail.payload', list: '$.detail.list' };
+    await eb.send(new PutTargetsCommand({
+      Rule: 'templated',
+      Targets: [
+        { Id: 'text', Arn: ARN('templated'), InputTransformer: { InputPathsMap, InputTemplate: '"<payload> and <list>"' } },
+        { Id: 'quoted', Arn: ARN('templated'), InputTransformer: { InputPathsMap, InputTemplate: '{"payload": "<payload>"}' } },
+      ],
+    }));
+    await eb.send(new PutEventsCommand({ Entries: [{ Source: 'tpl', DetailType: 't', Detail: JSON.stringify({ payload: { acc_id: 'a1', sf_id: 'baz' }, list: ['ACTIVE', 'INACTIVE'] }) }] }));
+    await waitFor('templated', 1);
+    await sleep(500);
+    assert.deepEqual(await received('templated'), [{ got: '{acc_id:a1,sf_id:baz} and [ACTIVE,INACTIVE]' }], 'only the string template was delivered');
+    assert.ok(lines.some((l) => l.includes('rule templated delivered nothing to target quoted')), lines.join('\n'));
   });
 });

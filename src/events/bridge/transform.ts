@@ -39,8 +39,11 @@ export function select(value: unknown, steps: (string | number)[]): unknown {
   return v;
 }
 
-/** The payload delivered to one target for one event. */
-export function targetInput(t: Target, event: Record<string, unknown>, ctx: DeliveryContext): string {
+/**
+ * The payload delivered to one target for one event, or undefined when AWS delivers nothing
+ * (an InputTemplate that cannot be filled, see render).
+ */
+export function targetInput(t: Target, event: Record<string, unknown>, ctx: DeliveryContext): string | undefined {
   if (t.Input !== undefined) return t.Input;
   if (t.InputPath !== undefined) {
     const v = select(event, parsePath(t.InputPath) ?? []);
@@ -51,11 +54,21 @@ export function targetInput(t: Target, event: Record<string, unknown>, ctx: Deli
 }
 
 /**
- * Fill `<name>` placeholders. Inside a JSON string literal a value is written as text (a string
- * as itself, anything else as its JSON, escaped for the string); outside one it is written as
- * JSON. A path that selects nothing gives null outside quotes and an empty text inside them.
+ * A JSON template is one that starts with `{` or `[`; anything else (`"instance <id> is up"`,
+ * several quoted lines) is a string template. AWS treats the two differently when a value is an
+ * object or an array (see render).
  */
-export function render(template: string, paths: Record<string, string>, event: Record<string, unknown>, ctx: DeliveryContext): string {
+export const isJsonTemplate = (template: string): boolean => /^\s*[{[]/.test(template);
+
+/**
+ * Fill `<name>` placeholders. Inside a JSON string literal a value is written as text (a string
+ * as itself, a number, boolean or null as its JSON, escaped for the string); outside one it is
+ * written as JSON. A path that selects nothing gives null outside quotes and an empty text inside
+ * them. An object or array inside quotes is where the two kinds of template differ, as AWS
+ * delivers them: a string template writes it without any quotes (`[ACTIVE,INACTIVE]`,
+ * `{acc_id:0a7,sf_id:baz}`), a JSON template cannot hold it and nothing is delivered (undefined).
+ */
+export function render(template: string, paths: Record<string, string>, event: Record<string, unknown>, ctx: DeliveryContext): string | undefined {
   const values = new Map<string, unknown>();
   for (const [k, p] of Object.entries(paths)) values.set(k, select(event, parsePath(p) ?? []));
   values.set('aws.events.rule-arn', ctx.ruleArn);
@@ -63,6 +76,7 @@ export function render(template: string, paths: Record<string, string>, event: R
   values.set('aws.events.event.ingestion-time', ctx.ingestionTime);
   values.set('aws.events.event', event);
   values.set('aws.events.event.json', event);
+  const json = isJsonTemplate(template);
 
   let out = '';
   let inString = false;
@@ -73,8 +87,9 @@ export function render(template: string, paths: Record<string, string>, event: R
       const name = end > i ? template.slice(i + 1, end) : '';
       if (values.has(name)) {
         const v = values.get(name);
-        if (inString) out += v === undefined ? '' : JSON.stringify(typeof v === 'string' ? v : JSON.stringify(v)).slice(1, -1);
-        else out += v === undefined ? 'null' : JSON.stringify(v);
+        if (!inString) out += v === undefined ? 'null' : JSON.stringify(v);
+        else if (isStructured(v) && json) return undefined;
+        else out += escapeInString(v === undefined ? '' : typeof v === 'string' ? v : isStructured(v) ? unquoted(v) : JSON.stringify(v));
         i = end;
         continue;
       }
@@ -83,6 +98,19 @@ export function render(template: string, paths: Record<string, string>, event: R
     out += c;
   }
   return out;
+}
+
+const isStructured = (v: unknown): v is object => typeof v === 'object' && v !== null;
+
+/** Text made safe inside a JSON string literal. */
+const escapeInString = (text: string): string => JSON.stringify(text).slice(1, -1);
+
+/** An object or array as AWS writes it into a string template: its JSON with no quotes at all. */
+function unquoted(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return `[${v.map(unquoted).join(',')}]`;
+  if (isStructured(v)) return `{${Object.entries(v).map(([k, x]) => `${k}:${unquoted(x)}`).join(',')}}`;
+  return JSON.stringify(v);
 }
 
 function escaped(s: string, i: number): boolean {
