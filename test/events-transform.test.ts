@@ -76,3 +76,20 @@ describe('JSON templates', () => {
   ])
     it(`${template} delivers nothing`, () => assert.equal(fill(template), undefined));
 });
+
+describe('predefined variables', () => {
+  it('<aws.events.event> is the event without detail, detailType camelCase, in AWS order; <aws.events.event.json> the whole event', () => {
+    const out = fill('{"originalEvent": <aws.events.event>, "originalEventJson": <aws.events.event.json>}')!;
+    const { id, account, time, source, region, resources, version } = event;
+    // Compared as text: the key order is part of what AWS delivers.
+    assert.equal(out, `{"originalEvent": ${JSON.stringify({ id, account, detailType: event['detail-type'], time, source, region, resources, version })}, "originalEventJson": ${JSON.stringify(event)}}`);
+    assert.deepEqual(Object.keys(JSON.parse(out).originalEvent), ['id', 'account', 'detailType', 'time', 'source', 'region', 'resources', 'version']);
+  });
+
+  it('the rule ARN, the rule name and the ingestion time in a string', () => {
+    assert.equal(
+      fill('"Message containing all pre defined variables <aws.events.rule-arn> <aws.events.rule-name> <aws.events.event.ingestion-time>"'),
+      '"Message containing all pre defined variables arn:aws:events:us-east-1:111111111111:rule/r r 2024-05-01T10:00:01Z"',
+    );
+  });
+});

@@ -74,7 +74,7 @@ export function render(template: string, paths: Record<string, string>, event: R
   values.set('aws.events.rule-arn', ctx.ruleArn);
   values.set('aws.events.rule-name', ctx.ruleName);
   values.set('aws.events.event.ingestion-time', ctx.ingestionTime);
-  values.set('aws.events.event', event);
+  values.set('aws.events.event', envelope(event));
   values.set('aws.events.event.json', event);
   const json = isJsonTemplate(template);
 
@@ -98,6 +98,15 @@ export function render(template: string, paths: Record<string, string>, event: R
     out += c;
   }
   return out;
+}
+
+/**
+ * `<aws.events.event>`: the event without `detail`, `detail-type` spelled `detailType`, in the
+ * key order AWS delivers it (recorded: id, account, detailType, time, source, region, resources,
+ * version). Only `<aws.events.event.json>` is the whole event.
+ */
+function envelope(e: Record<string, unknown>): Record<string, unknown> {
+  return { id: e.id, account: e.account, detailType: e['detail-type'], time: e.time, source: e.source, region: e.region, resources: e.resources, version: e.version };
 }
 
 const isStructured = (v: unknown): v is object => typeof v === 'object' && v !== null;
