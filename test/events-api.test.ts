@@ -141,6 +141,13 @@ describe('targets', () => {
     await refused(eb.send(new DescribeRuleCommand({ Name: 'with-targets' })), 'ResourceNotFoundException', 'Rule with-targets does not exist on EventBus default.');
   });
 
+  it('accepts a template that uses only the predefined variables, without InputPathsMap, and a "<" that starts no placeholder', async () => {
+    await eb.send(new PutRuleCommand({ Name: 'predefined', EventPattern: '{"source":["p"]}' }));
+    const InputTemplate = '{"rule": <aws.events.rule-name>, "arn": "<aws.events.rule-arn>", "at": "<aws.events.event.ingestion-time>", "e": <aws.events.event>, "all": <aws.events.event.json>, "cmp": "a < b"}';
+    const out = await eb.send(new PutTargetsCommand({ Rule: 'predefined', Targets: [{ Id: 't', Arn: FN, InputTransformer: { InputTemplate } }] }));
+    assert.equal(out.FailedEntryCount, 0);
+  });
+
   it('reports targets it cannot deliver to as FailedEntries and keeps the others', async () => {
     await eb.send(new PutRuleCommand({ Name: 'mixed', EventPattern: '{"source":["m"]}' }));
     const out = await eb.send(new PutTargetsCommand({ Rule: 'mixed', Targets: [{ Id: 'q', Arn: 'arn:aws:sqs:us-east-1:000000000000:queue' }, { Id: 'f', Arn: FN }] }));
@@ -158,6 +165,14 @@ describe('targets', () => {
     await refused(eb.send(new PutTargetsCommand({ Rule: 'mixed', Targets: Array.from({ length: 11 }, (_, i) => ({ Id: `t${i}`, Arn: FN })) })), 'ValidationException',
       /^1 validation error detected: Value .* at 'targets' failed to satisfy constraint: Member must have length less than or equal to 10$/);
     await refused(eb.send(new PutTargetsCommand({ Rule: 'mixed', Targets: [{ Id: 'j', Arn: FN, Input: 'not json' }] })), 'ValidationException', /^Parameter Input is not valid\./);
+    // A placeholder InputPathsMap does not define (AWS's recorded answer: the whole call fails).
+    await refused(eb.send(new PutTargetsCommand({ Rule: 'mixed', Targets: [
+      { Id: 'fine', Arn: FN },
+      { Id: 'tpl', Arn: FN, InputTransformer: { InputPathsMap: { type: '$.detail-type' }, InputTemplate: '"Event of <type> type, with not defined key <notdefinedkey>"' } },
+    ] })), 'ValidationException', 'InputTemplate for target tpl contains invalid placeholder notdefinedkey.');
+    await refused(eb.send(new PutTargetsCommand({ Rule: 'mixed', Targets: [{ Id: 'tpl', Arn: FN, InputTransformer: { InputTemplate: '{"e": <aws.events.event>, "x": <aws.events.other>}' } }] })), 'ValidationException',
+      'InputTemplate for target tpl contains invalid placeholder aws.events.other.');
+    assert.deepEqual((await eb.send(new ListTargetsByRuleCommand({ Rule: 'mixed' }))).Targets!.map((t) => t.Id), ['f'], 'nothing of a refused call is stored');
     await refused(eb.send(new PutTargetsCommand({ Rule: 'mixed', Targets: Array.from({ length: 5 }, (_, i) => ({ Id: `more${i}`, Arn: FN })) })), 'LimitExceededException',
       'The requested resource exceeds the maximum number allowed.');
   });

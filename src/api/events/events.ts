@@ -8,7 +8,7 @@ import type { EventBus, PutEventsEntry } from '../../events/bridge/bus.js';
 import type { Rule, StoredRule, Target } from '../../events/bridge/model.js';
 import { compilePattern } from '../../events/bridge/pattern.js';
 import type { RuleService } from '../../events/bridge/rules.js';
-import { parsePath } from '../../events/bridge/transform.js';
+import { parsePath, undefinedPlaceholder } from '../../events/bridge/transform.js';
 import type { JsonService } from '../aws-json.js';
 import { decodeMarker, encodeMarker } from '../lambda/json.js';
 
@@ -103,6 +103,8 @@ function checkTargetInput(t: Target): void {
     if (typeof v !== 'string' || !parsePath(v))
       throw new StratusError('ValidationException', `Input transformer value ${String(v)} for key ${k} is not a valid JSONPath for target ${t.Id}.`);
   }
+  const undefinedName = t.InputTransformer && undefinedPlaceholder(t.InputTransformer.InputTemplate, t.InputTransformer.InputPathsMap ?? {});
+  if (undefinedName !== undefined) throw new StratusError('ValidationException', `InputTemplate for target ${t.Id} contains invalid placeholder ${undefinedName}.`);
 }
 
 export function eventsService(rules: RuleService, bus: EventBus, accountId: string): JsonService {

@@ -53,6 +53,19 @@ export function targetInput(t: Target, event: Record<string, unknown>, ctx: Deli
   return JSON.stringify(event);
 }
 
+/** The variables EventBridge defines for every template (its reserved `aws.events.*` names). */
+export const PREDEFINED = ['aws.events.rule-arn', 'aws.events.rule-name', 'aws.events.event.ingestion-time', 'aws.events.event', 'aws.events.event.json'];
+
+/**
+ * The first `<name>` in a template that neither InputPathsMap nor EventBridge defines, if any:
+ * AWS refuses such a template at PutTargets. A placeholder is `<` and `>` around text without
+ * blanks; a `<` that does not start one is literal text.
+ */
+export function undefinedPlaceholder(template: string, paths: Record<string, unknown>): string | undefined {
+  for (const [, name] of template.matchAll(/<([^<>\s]+)>/g)) if (!Object.hasOwn(paths, name!) && !PREDEFINED.includes(name!)) return name;
+  return undefined;
+}
+
 /**
  * A JSON template is one that starts with `{` or `[`; anything else (`"instance <id> is up"`,
  * several quoted lines) is a string template. AWS treats the two differently when a value is an
