@@ -213,10 +213,14 @@ describe('PutEvents', () => {
     assert.equal(out.FailedEntryCount, 0);
   });
 
-  it('refuses an entry for a bus that does not exist', async () => {
-    const out = await eb.send(new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'd', Detail: '{}', EventBusName: 'nope' }] }));
-    assert.equal(out.FailedEntryCount, 1);
-    assert.deepEqual(out.Entries![0], { ErrorCode: 'InvalidArgument', ErrorMessage: 'Event bus nope does not exist.' });
+  it('answers an EventId for an entry to a bus that does not exist, as AWS does', async () => {
+    const out = await eb.send(new PutEventsCommand({ Entries: [
+      { Source: 's', DetailType: 'd', Detail: '{}', EventBusName: 'nope' },
+      { Source: 's', DetailType: 'd', Detail: '{}', EventBusName: 'arn:aws:events:us-east-1:000000000000:event-bus/nope' },
+    ] }));
+    assert.equal(out.FailedEntryCount, 0);
+    assert.match(out.Entries![0]!.EventId!, /^[0-9a-f-]{36}$/);
+    assert.match(out.Entries![1]!.EventId!, /^[0-9a-f-]{36}$/);
   });
 });
 

@@ -183,6 +183,8 @@ describe('events on the default bus', () => {
       Entries: [
         { Source: 'shop', DetailType: 'OrderPlaced', Detail: '{"total":50}' },
         { Source: 'other', DetailType: 'OrderPlaced', Detail: '{"total":500}' },
+        // A bus that does not exist: AWS answers an EventId and drops the event.
+        { Source: 'shop', DetailType: 'OrderPlaced', Detail: '{"total":600}', EventBusName: 'no-such-bus' },
         { Source: 'shop', DetailType: 'OrderPlaced', Detail: '{"total":250,"items":["a"]}', Resources: ['arn:aws:s3:::receipts'], Time: new Date('2026-02-03T04:05:06Z') },
       ],
     }));
@@ -190,7 +192,7 @@ describe('events on the default bus', () => {
     const [ev] = await waitFor('shop', 1);
     assert.deepEqual(ev, {
       version: '0',
-      id: out.Entries![2]!.EventId,
+      id: out.Entries![3]!.EventId,
       'detail-type': 'OrderPlaced',
       source: 'shop',
       account: '000000000000',
@@ -200,7 +202,7 @@ describe('events on the default bus', () => {
       detail: { total: 250, items: ['a'] },
     });
     await sleep(500);
-    assert.equal((await received('shop')).length, 1, 'entries that do not match are not delivered');
+    assert.equal((await received('shop')).length, 1, 'entries that do not match, or are for a bus that does not exist, are not delivered');
   });
 
   it('writes objects and arrays into string templates without quotes, and delivers nothing for one inside a JSON string', async () => {

@@ -65,12 +65,7 @@ export class EventBus {
       return entryError('MalformedDetail', 'Detail is malformed.');
     }
     if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return entryError('MalformedDetail', 'Detail is malformed.');
-    let bus: string;
-    try {
-      bus = this.deps.rules.bus(e.EventBusName);
-    } catch (err) {
-      return entryError('InvalidArgument', (err as Error).message);
-    }
+    const bus = this.existingBus(e.EventBusName);
     const event = {
       version: '0',
       id: uuid(),
@@ -82,8 +77,20 @@ export class EventBus {
       resources: e.Resources ?? [],
       detail,
     };
-    this.route(bus, event);
+    // AWS answers an entry for a bus that does not exist like any other (an EventId, not a
+    // failed entry) and drops the event (recorded: test_put_events_nonexistent_event_bus).
+    if (bus !== undefined) this.route(bus, event);
     return { EventId: event.id };
+  }
+
+  /** The bus an EventBusName names, or undefined when there is no such bus. */
+  private existingBus(nameOrArn: string | undefined): string | undefined {
+    try {
+      return this.deps.rules.bus(nameOrArn);
+    } catch (err) {
+      if (err instanceof StratusError && err.code === 'ResourceNotFoundException') return undefined;
+      throw err;
+    }
   }
 
   /** Deliver an event to the targets of every enabled pattern rule on the bus that it matches. */
