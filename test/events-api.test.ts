@@ -202,6 +202,21 @@ describe('PutEvents', () => {
     assert.match(e[6]!.EventId!, /^[0-9a-f-]{36}$/);
   });
 
+  it('refuses an entry whose Source is an AWS service\'s (aws.*) and accepts the others', async () => {
+    const out = await eb.send(new PutEventsCommand({ Entries: [
+      { Source: 'aws.ec2', DetailType: 'EC2 Instance State-change Notification', Detail: '{}' },
+      { Source: 'shop', DetailType: 'OrderPlaced', Detail: '{}' },
+      { Source: 'aws.events', DetailType: 'Scheduled Event', Detail: '{}' },
+      { Source: 'awsome.shop', DetailType: 'OrderPlaced', Detail: '{}' },
+    ] }));
+    assert.equal(out.FailedEntryCount, 2);
+    const refusedEntry = { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
+    assert.deepEqual(out.Entries![0], refusedEntry);
+    assert.match(out.Entries![1]!.EventId!, /^[0-9a-f-]{36}$/);
+    assert.deepEqual(out.Entries![2], refusedEntry);
+    assert.match(out.Entries![3]!.EventId!, /^[0-9a-f-]{36}$/);
+  });
+
   it('refuses more than 10 entries and more than 256 KB of entries', async () => {
     await refused(eb.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => ({ Source: 's', DetailType: 'd', Detail: '{}' })) })), 'ValidationException',
       /^1 validation error detected: Value '\[PutEventsRequestEntry(, PutEventsRequestEntry){10}\]' at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10$/);

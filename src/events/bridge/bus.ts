@@ -58,6 +58,8 @@ export class EventBus {
     if (!e.Source) return entryError('InvalidArgument', 'Parameter Source is not valid. Reason: Source is a required argument.');
     if (!e.DetailType) return entryError('InvalidArgument', 'Parameter DetailType is not valid. Reason: DetailType is a required argument.');
     if (!e.Detail) return entryError('InvalidArgument', 'Parameter Detail is not valid. Reason: Detail is a required argument.');
+    // Sources starting "aws." are AWS services' own; an account may not put events as one.
+    if (e.Source.startsWith('aws.')) return entryError('NotAuthorizedForSourceException', 'Not authorized for the source.');
     let detail: unknown;
     try {
       detail = JSON.parse(e.Detail);
