@@ -6,7 +6,8 @@
  *
  * Matchers: exact strings, numbers, true/false/null; prefix, suffix (each optionally
  * {equals-ignore-case}); anything-but (a value, a list, {prefix}, {suffix}, {equals-ignore-case},
- * {wildcard}); numeric ranges; exists true/false; wildcard; equals-ignore-case.
+ * {wildcard}, each of the four with a string or a list of strings); numeric ranges; exists
+ * true/false; wildcard; equals-ignore-case.
  */
 import { StratusError } from '../../errors/catalog.js';
 
@@ -139,45 +140,64 @@ function compileMatcher(m: Record<string, unknown>): { test: Leaf; exists?: bool
   }
 }
 
-/** What anything-but excludes, as a predicate. */
+/** The operators anything-but can apply to a set of strings, and event-ruler's reason for a non-string in one. */
+const ANYTHING_BUT_OPS: Record<string, string> = {
+  'equals-ignore-case': 'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.',
+  prefix: 'prefix/suffix match pattern must be a string',
+  suffix: 'prefix/suffix match pattern must be a string',
+  wildcard: 'wildcard match pattern must be a string',
+};
+
+/**
+ * What anything-but excludes, as a predicate. Its value is a value or a list of values, or an
+ * object `{op: a string or a list of strings}`; a list excludes what any of its members would
+ * match. As in event-ruler, the type of what follows is checked before its members.
+ */
 function anythingBut(value: unknown): Leaf {
-  if (str(value)) return (v) => v === value;
-  if (typeof value === 'number') return (v) => v === value;
-  if (Array.isArray(value)) {
-    const strings = value.every(str);
-    const numbers = value.every((x) => typeof x === 'number');
-    if (value.some((x) => !str(x) && typeof x !== 'number')) invalid('Inside anything but list, start|null|boolean is not supported.');
-    if (value.length === 0 || (!strings && !numbers)) invalid('Inside anything but list, either all values are number or string, mixed type is not supported');
-    const set = new Set<unknown>(value);
-    return (v) => set.has(v);
-  }
+  let op: string | undefined;
+  let arg = value;
   if (isObject(value)) {
     const keys = Object.keys(value);
     if (keys.length === 0) invalid('Anything-But expression name not found');
     if (keys.length > 1) invalid('Only one key allowed in match expression');
-    const op = keys[0]!;
-    const arg = value[op];
-    switch (op) {
-      case 'prefix':
-      case 'suffix':
-        if (!str(arg)) return invalid('prefix/suffix match pattern must be a string');
-        if (arg === '') invalid('Null prefix/suffix not allowed');
-        return op === 'prefix' ? (v) => str(v) && v.startsWith(arg) : (v) => str(v) && v.endsWith(arg);
-      case 'equals-ignore-case': {
-        const list = str(arg) ? [arg] : Array.isArray(arg) && arg.length > 0 && arg.every(str) ? (arg as string[]) : invalid('Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.');
-        const set = new Set(list.map(lower));
-        return (v) => str(v) && set.has(lower(v));
-      }
-      case 'wildcard': {
-        if (!str(arg)) return invalid('wildcard match pattern must be a string');
-        const re = wildcard(arg);
-        return (v) => str(v) && re.test(v);
-      }
-      default:
-        return invalid(`Unsupported anything-but pattern: ${op}`);
+    op = keys[0]!;
+    if (!(op in ANYTHING_BUT_OPS)) invalid(`Unsupported anything-but pattern: ${op}`);
+    arg = value[op];
+  }
+  if (!Array.isArray(arg) && !str(arg) && typeof arg !== 'number') invalid('Value of anything-but must be an array or single string/number value.');
+  if (op === undefined) return excludedValues(arg as string | number | unknown[]);
+  const list = Array.isArray(arg) ? arg : [arg];
+  const tests = list.map((x) => excludedBy(op!, str(x) ? x : invalid(ANYTHING_BUT_OPS[op!]!)));
+  // Only a string can be excluded: null, numbers and booleans match no prefix, suffix or wildcard.
+  return (v) => str(v) && tests.some((t) => t(v));
+}
+
+/** anything-but of a value or a list (all strings or all numbers). */
+function excludedValues(arg: string | number | unknown[]): Leaf {
+  if (!Array.isArray(arg)) return (v) => v === arg;
+  if (arg.some((x) => !str(x) && typeof x !== 'number')) invalid('Inside anything but list, start|null|boolean is not supported.');
+  if (arg.length === 0 || !(arg.every(str) || arg.every((x) => typeof x === 'number')))
+    invalid('Inside anything but list, either all values are number or string, mixed type is not supported');
+  const set = new Set<unknown>(arg);
+  return (v) => set.has(v);
+}
+
+/** The strings one member of an anything-but {op: …} excludes. */
+function excludedBy(op: string, text: string): (v: string) => boolean {
+  switch (op) {
+    case 'prefix':
+    case 'suffix':
+      if (text === '') invalid('Null prefix/suffix not allowed');
+      return op === 'prefix' ? (v) => v.startsWith(text) : (v) => v.endsWith(text);
+    case 'equals-ignore-case': {
+      const want = lower(text);
+      return (v) => lower(v) === want;
+    }
+    default: {
+      const re = wildcard(text);
+      return (v) => re.test(v);
     }
   }
-  return invalid('Value of anything-but must be an array or single string/number value.');
 }
 
 const OPS: Record<string, (a: number, b: number) => boolean> = {

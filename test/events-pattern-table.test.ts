@@ -1,0 +1,92 @@
+/**
+ * Event pattern tables, matched with the compiler the bus uses: [pattern on `detail`, the event's
+ * `detail`, what AWS answered (true / false, or the reason of its InvalidEventPatternException)].
+ * The rows are the cases of LocalStack's AWS-validated pattern snapshots (test_events_patterns.py),
+ * kept as data.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compilePattern } from '../src/events/bridge/pattern.js';
+
+type Row = [pattern: unknown, detail: unknown, want: boolean | string];
+
+const envelope = { version: '0', id: '1', 'detail-type': 'test-detail-type', source: 'test-source', account: '123456789012', time: '2022-07-13T13:48:01Z', region: 'us-east-2', resources: [] };
+
+function table(rows: Row[]): void {
+  for (const [pattern, detail, want] of rows) {
+    const text = JSON.stringify({ detail: pattern });
+    it(`${text} on ${JSON.stringify(detail)} → ${want}`, () => {
+      if (typeof want === 'string') assert.throws(() => compilePattern(text), { name: 'InvalidEventPatternException', message: `Event pattern is not valid. Reason: ${want}` });
+      else assert.equal(compilePattern(text).matches({ ...envelope, detail }), want);
+    });
+  }
+}
+
+describe('anything-but: values, lists, and prefix / suffix / wildcard / equals-ignore-case with a string or a list', () => {
+  table([
+  [{"state":[{"anything-but":{"equals-ignore-case":"initializing"}}]}, {"state":"pending"}, true],
+  [{"state":[{"anything-but":{"equals-ignore-case":123}}]}, {"state":"pending"}, "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported."],
+  [{"state":[{"anything-but":{"equals-ignore-case":"initializing"}}]}, {"state":"INITIALIZING"}, false],
+  [{"state":[{"anything-but":{"equals-ignore-case":["initializing","stopped"]}}]}, {"state":"pending"}, true],
+  [{"state":[{"anything-but":{"equals-ignore-case":[123,456]}}]}, {"state":"pending"}, "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported."],
+  [{"state":[{"anything-but":{"equals-ignore-case":["initializing","stopped"]}}]}, {"state":"Stopped"}, false],
+  [{"state":[{"anything-but":{"equals-ignore-case":["initializing","stopped"]}}]}, {}, false],
+  [{"state":[{"anything-but":{"equals-ignore-case":["initializing","stopped"]}}]}, {"state":null}, true],
+  [{"state":[{"anything-but":{"equals-ignore-case":"initializing"}}]}, {}, false],
+  [{"state":[{"anything-but":{"equals-ignore-case":"initializing"}}]}, {"state":null}, true],
+  [{"x-limit":[{"anything-but":123}]}, {"x-limit":789}, true],
+  [{"x-limit":[{"anything-but":123}]}, {"x-limit":123}, false],
+  [{"x-limit":[{"anything-but":[100,200,300]}]}, {"x-limit":999}, true],
+  [{"x-limit":[{"anything-but":[100,200,300]}]}, {"x-limit":100}, false],
+  [{"x-limit":[{"anything-but":0}]}, {"x-limit":789}, true],
+  [{"state":[{"anything-but":"initializing"}]}, {"state":"pending"}, true],
+  [{"state":[{"anything-but":"initializing"}]}, {"state":"initializing"}, false],
+  [{"state":[{"anything-but":["stopped","overloaded"]}]}, {"state":"pending"}, true],
+  [{"state":[{"anything-but":["stopped","overloaded"]}]}, {"state":"stopped"}, false],
+  [{"state":[{"anything-but":["stopped","overloaded"]}]}, {}, false],
+  [{"state":[{"anything-but":["stopped","running"]}]}, {"state":null}, true],
+  [{"state":[{"anything-but":["stopped",null]}]}, {"state":"pending"}, "Inside anything but list, start|null|boolean is not supported."],
+  [{"state":[{"anything-but":"initializing"}]}, {}, false],
+  [{"state":[{"anything-but":"initializing"}]}, {"state":null}, true],
+  [{"state":[{"anything-but":null}]}, {"state":null}, "Value of anything-but must be an array or single string/number value."],
+  [{"state":[{"anything-but":{"prefix":"init"}}]}, {"state":"post-init"}, true],
+  [{"state":[{"anything-but":{"prefix":"init"}}]}, {"state":"init-prefix"}, false],
+  [{"FileName":[{"anything-but":{"prefix":""}}]}, {"FileName":"file.txt.bak"}, "Null prefix/suffix not allowed"],
+  [{"FileName":[{"anything-but":{"prefix":{"equals-ignore-case":"file"}}}]}, {"FileName":"file.txt.bak"}, "Value of anything-but must be an array or single string/number value."],
+  [{"state":[{"anything-but":{"prefix":123}}]}, {"state":"post-init"}, "prefix/suffix match pattern must be a string"],
+  [{"state":[{"anything-but":{"prefix":"init"}}]}, {"state":12}, true],
+  [{"state":[{"anything-but":{"prefix":["init","test"]}}]}, {"state":"post-init"}, true],
+  [{"state":[{"anything-but":{"prefix":["init","post"]}}]}, {"state":"post-init"}, false],
+  [{"state":[{"anything-but":{"prefix":["init","test"]}}]}, {"state":12}, true],
+  [{"state":[{"anything-but":{"prefix":["init","post"]}}]}, {}, false],
+  [{"state":[{"anything-but":{"prefix":["init","test"]}}]}, {"state":null}, true],
+  [{"state":[{"anything-but":{"prefix":[123,"test"]}}]}, {"state":"post-init"}, "prefix/suffix match pattern must be a string"],
+  [{"state":[{"anything-but":{"prefix":"init"}}]}, {}, false],
+  [{"state":[{"anything-but":{"prefix":"init"}}]}, {"state":null}, true],
+  [{"FileName":[{"anything-but":{"suffix":".txt"}}]}, {"FileName":"file.txt.bak"}, true],
+  [{"FileName":[{"anything-but":{"suffix":".txt"}}]}, {"FileName":"file.txt"}, false],
+  [{"FileName":[{"anything-but":{"suffix":""}}]}, {"FileName":"file.txt.bak"}, "Null prefix/suffix not allowed"],
+  [{"FileName":[{"anything-but":{"suffix":{"equals-ignore-case":".png"}}}]}, {"FileName":"file.txt.bak"}, "Value of anything-but must be an array or single string/number value."],
+  [{"FileName":[{"anything-but":{"suffix":123}}]}, {"FileName":"file.txt.bak"}, "prefix/suffix match pattern must be a string"],
+  [{"FileName":[{"anything-but":{"suffix":[".txt",".jpg"]}}]}, {"FileName":"file.txt.bak"}, true],
+  [{"FileName":[{"anything-but":{"suffix":[".txt",".jpg"]}}]}, {"FileName":"file.jpg"}, false],
+  [{"FileName":[{"anything-but":{"suffix":[".txt",".jpg"]}}]}, {}, false],
+  [{"FileName":[{"anything-but":{"suffix":[".txt",".jpg"]}}]}, {"FileName":null}, true],
+  [{"FileName":[{"anything-but":{"suffix":[null,".txt"]}}]}, {"FileName":"file.txt.bak"}, "prefix/suffix match pattern must be a string"],
+  [{"FileName":[{"anything-but":{"suffix":[123,".txt"]}}]}, {"FileName":"file.txt.bak"}, "prefix/suffix match pattern must be a string"],
+  [{"FileName":[{"anything-but":{"suffix":".txt"}}]}, {}, false],
+  [{"FileName":[{"anything-but":{"suffix":".txt"}}]}, {"FileName":null}, true],
+  [{"FilePath":[{"anything-but":{"wildcard":"*/dir/*"}}]}, {"FilePath":"dir/init/file"}, true],
+  [{"FilePath":[{"anything-but":{"wildcard":"*/init/*"}}]}, {"FilePath":"dir/init/file"}, false],
+  [{"FilePath":[{"anything-but":{"wildcard":""}}]}, {"FilePath":"dir/init/file"}, true],
+  [{"FilePath":[{"anything-but":{"wildcard":"*/dir/*"}}]}, {"FilePath":123}, true],
+  [{"state":[{"anything-but":{"wildcard":["*/init/*","*/dir/*"]}}]}, {"state":"dir/post/dir"}, true],
+  [{"state":[{"anything-but":{"wildcard":["*/init/*","*/dir/*"]}}]}, {"state":"dir/init/dir"}, false],
+  [{"state":[{"anything-but":{"wildcard":["*/init/*","*/dir/*"]}}]}, {}, false],
+  [{"state":[{"anything-but":{"wildcard":["*/init/*","*/dir/*"]}}]}, {"state":null}, true],
+  [{"state":[{"anything-but":{"wildcard":[123,"*/dir/*"]}}]}, {"state":"dir/post/dir"}, "wildcard match pattern must be a string"],
+  [{"FilePath":[{"anything-but":{"wildcard":"*/init/*"}}]}, {}, false],
+  [{"FilePath":[{"anything-but":{"wildcard":"*/dir/*"}}]}, {"FilePath":null}, true],
+  [{"FilePath":[{"anything-but":{"wildcard":123}}]}, {"FilePath":"dir/init/file"}, "wildcard match pattern must be a string"],
+  ]);
+});
