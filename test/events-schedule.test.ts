@@ -1,7 +1,7 @@
 /** Schedule expressions: AWS's validity rules and next-fire tables for rate and cron (UTC). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lastTickUpTo, nextTick, parseSchedule } from '../src/events/bridge/schedule.js';
+import { lastTickUpTo, nextTick, parseSchedule, unwrapRanges } from '../src/events/bridge/schedule.js';
 
 const T = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString().replace('.000Z', 'Z'));
@@ -65,9 +65,35 @@ describe('cron expressions', () => {
     // Names, lists and the year field.
     ['cron(0 0 1 JAN,JUL ? 2027-2028)', ['2027-01-01T00:00:00Z', '2027-07-01T00:00:00Z', '2028-01-01T00:00:00Z', '2028-07-01T00:00:00Z']],
     ['cron(30 6 ? JUN * 2030)', ['2030-06-01T06:30:00Z', '2030-06-02T06:30:00Z']],
+    // Ranges that wrap past the end of their field (AWS's docs give the first one).
+    ['cron(0 20-2/2 * * ? *)', ['2026-01-15T20:00:00Z', '2026-01-15T22:00:00Z', '2026-01-16T00:00:00Z', '2026-01-16T02:00:00Z', '2026-01-16T20:00:00Z']],
+    ['cron(50-10/7 * * * ? *)', ['2026-01-15T10:50:00Z', '2026-01-15T10:57:00Z', '2026-01-15T11:04:00Z', '2026-01-15T11:50:00Z']],
+    ['cron(0 0 30-2 * ? *)', ['2026-01-30T00:00:00Z', '2026-01-31T00:00:00Z', '2026-02-01T00:00:00Z', '2026-02-02T00:00:00Z', '2026-03-01T00:00:00Z']],
+    ['cron(0 12 1 11-2 ? *)', ['2026-02-01T12:00:00Z', '2026-11-01T12:00:00Z', '2026-12-01T12:00:00Z', '2027-01-01T12:00:00Z', '2027-02-01T12:00:00Z']],
+    ['cron(0 12 1 NOV-FEB ? *)', ['2026-02-01T12:00:00Z', '2026-11-01T12:00:00Z']],
+    ['cron(0 12 ? * FRI-MON *)', ['2026-01-16T12:00:00Z', '2026-01-17T12:00:00Z', '2026-01-18T12:00:00Z', '2026-01-19T12:00:00Z', '2026-01-23T12:00:00Z']],
+    ['cron(0 12 ? * 6-2 *)', ['2026-01-16T12:00:00Z', '2026-01-17T12:00:00Z', '2026-01-18T12:00:00Z', '2026-01-19T12:00:00Z', '2026-01-23T12:00:00Z']],
   ];
   for (const [expr, want] of table)
     it(`${expr} fires at ${want.join(', ')}`, () => assert.deepEqual(ticks(expr, from, want.length), want));
+
+  it('cron(0/30 20-2 ? * MON-FRI *): every 30 minutes from 20:00 to 02:30 on weekdays, so Monday 00:00-02:30 and not Saturday', () => {
+    assert.deepEqual(ticks('cron(0/30 20-2 ? * MON-FRI *)', '2026-01-16T23:45:00Z', 8), [
+      '2026-01-19T00:00:00Z', '2026-01-19T00:30:00Z', '2026-01-19T01:00:00Z', '2026-01-19T01:30:00Z',
+      '2026-01-19T02:00:00Z', '2026-01-19T02:30:00Z', '2026-01-19T20:00:00Z', '2026-01-19T20:30:00Z',
+    ]);
+  });
+
+  it('writes a wrapping range as the values it stands for, counting a step on across the wrap', () => {
+    assert.equal(unwrapRanges('20-2', 1), '20,21,22,23,0,1,2');
+    assert.equal(unwrapRanges('20-2/2', 1), '20,22,0,2');
+    assert.equal(unwrapRanges('5,22-1', 1), '5,22,23,0,1');
+    assert.equal(unwrapRanges('FRI-MON', 4), '6,7,1,2');
+    assert.equal(unwrapRanges('nov-feb', 3), '11,12,1,2');
+    assert.equal(unwrapRanges('29-2', 2), '29,30,31,1,2');
+    assert.equal(unwrapRanges('8-17', 1), '8-17', 'a range that does not wrap is left to croner');
+    assert.equal(unwrapRanges('MON-FRI', 4), 'MON-FRI');
+  });
 
   it('never fires again after its last year', () => {
     assert.equal(nextTick(parseSchedule('cron(0 0 1 1 ? 2026)'), T('2026-01-15T00:00:00Z'), 0), undefined);

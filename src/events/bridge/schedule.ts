@@ -62,8 +62,9 @@ export function parseSchedule(expr: string): Schedule {
   if (!fields.every((f, i) => numbersOk(f, RANGES[i]!))) throw invalidSchedule();
   // Quartz reads a bare 'L' in day-of-week as the last day of the week, Saturday.
   const dowFixed = dow === 'L' ? '7' : dow;
+  const [minutes, hours, days, months, weekdays] = [fields[0], fields[1], dom, month, dowFixed].map((f, i) => unwrapRanges(f!, i));
   try {
-    const c = new Cron(['0', fields[0], fields[1], dom, month, dowFixed, year].join(' '), {
+    const c = new Cron(['0', minutes, hours, days, months, weekdays, year].join(' '), {
       timezone: 'UTC',
       mode: '7-part',
       alternativeWeekdays: true,
@@ -74,6 +75,32 @@ export function parseSchedule(expr: string): Schedule {
   } catch {
     throw invalidSchedule();
   }
+}
+
+/**
+ * Rewrite the ranges of a field that wrap past its end (hours `20-2`, days `FRI-MON`, months
+ * `11-2`) as the list of values they stand for, since croner refuses a range whose start is after
+ * its end. AWS accepts them (its own docs give `cron(0/30 20-2 ? * MON-FRI *)`) and, as Quartz
+ * does, counts a step on across the wrap: hours `20-2/2` are 20, 22, 0 and 2. Fields are indexed
+ * as in RANGES; the year field never wraps.
+ */
+export function unwrapRanges(field: string, index: number): string {
+  const names = index === 3 ? MONTHS : index === 4 ? DAYS : [];
+  const value = (token: string) => (/^\d+$/.test(token) ? Number(token) : names.indexOf(token.toUpperCase()) + 1);
+  return field
+    .split(',')
+    .map((part) => {
+      const m = /^([0-9]+|[A-Za-z]{3})-([0-9]+|[A-Za-z]{3})(?:\/([0-9]+))?$/.exec(part);
+      if (!m) return part;
+      const [start, end, step] = [value(m[1]!), value(m[2]!), Number(m[3] ?? 1)];
+      if (start <= end) return part;
+      const [min, max] = RANGES[index]!;
+      const size = max - min + 1;
+      const out: number[] = [];
+      for (let v = start; v <= end + size; v += step) out.push(((v - min) % size) + min);
+      return out.join(',');
+    })
+    .join(',');
 }
 
 function namesOk(field: string, names: string[]): boolean {
