@@ -54,6 +54,14 @@ describe('rules', () => {
     assert.equal(d.State, 'ENABLED');
   });
 
+  it('accepts State ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS and shows it back; EnableRule makes it ENABLED', async () => {
+    await eb.send(new PutRuleCommand({ Name: 'trail', EventPattern: '{"source":["t"]}', State: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' }));
+    assert.equal((await eb.send(new DescribeRuleCommand({ Name: 'trail' }))).State, 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+    await eb.send(new EnableRuleCommand({ Name: 'trail' }));
+    assert.equal((await eb.send(new DescribeRuleCommand({ Name: 'trail' }))).State, 'ENABLED');
+    await eb.send(new DeleteRuleCommand({ Name: 'trail' }));
+  });
+
   it('accepts the default bus by ARN', async () => {
     const d = await eb.send(new DescribeRuleCommand({ Name: 'orders', EventBusName: 'arn:aws:events:us-east-1:000000000000:event-bus/default' }));
     assert.equal(d.Name, 'orders');
@@ -66,7 +74,7 @@ describe('rules', () => {
     await refused(eb.send(new PutRuleCommand({ Name: 'bad/name', EventPattern: '{"a":["b"]}' })), 'ValidationException',
       "1 validation error detected: Value 'bad/name' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [.\\-_A-Za-z0-9]+");
     await refused(eb.send(new PutRuleCommand({ Name: 'x'.repeat(65), EventPattern: '{"a":["b"]}', State: 'ON' as any })), 'ValidationException',
-      `2 validation errors detected: Value '${'x'.repeat(65)}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 64; Value 'ON' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]`);
+      `2 validation errors detected: Value '${'x'.repeat(65)}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 64; Value 'ON' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]`);
     await refused(eb.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"a":["b"]}', EventBusName: 'custom' })), 'ResourceNotFoundException', 'Event bus custom does not exist.');
     await refused(eb.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"a":"b"}' })), 'InvalidEventPatternException', 'Event pattern is not valid. Reason: "a" must be an object or an array');
   });

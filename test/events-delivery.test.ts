@@ -67,6 +67,7 @@ before(async () => {
   clients();
   for (const fn of ['ticker', 'restarted', 'missed', 'shop', 'shaped', 'paused']) await deploy(s.client, fn, RECORDER);
   await deploy(s.client, 'templated', WRAPPING_RECORDER);
+  await deploy(s.client, 'trail', RECORDER);
 });
 
 describe('scheduled rules', () => {
@@ -203,6 +204,14 @@ describe('events on the default bus', () => {
     });
     await sleep(500);
     assert.equal((await received('shop')).length, 1, 'entries that do not match, or are for a bus that does not exist, are not delivered');
+  });
+
+  it('routes events to a rule in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS as to an enabled one', async () => {
+    await eb.send(new PutRuleCommand({ Name: 'trail', EventPattern: '{"source":["trail"]}', State: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' }));
+    await eb.send(new PutTargetsCommand({ Rule: 'trail', Targets: [{ Id: 'trail', Arn: ARN('trail') }] }));
+    const out = await eb.send(new PutEventsCommand({ Entries: [{ Source: 'trail', DetailType: 't', Detail: '{"n":1}' }] }));
+    const [ev] = await waitFor('trail', 1);
+    assert.equal(ev.id, out.Entries![0]!.EventId);
   });
 
   it('writes objects and arrays into string templates without quotes, and delivers nothing for one inside a JSON string', async () => {

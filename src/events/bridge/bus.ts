@@ -9,7 +9,7 @@ import type { Clock } from '../../shared/clock.js';
 import { uuid } from '../../shared/ids.js';
 import type { RuleStore } from '../../store/rules-store.js';
 import { eventTime, type Deliverer } from './deliver.js';
-import { DEFAULT_BUS } from './model.js';
+import { DEFAULT_BUS, isEnabled } from './model.js';
 import type { RuleService } from './rules.js';
 
 /** AWS's PutEvents limit on the summed size of a request's entries (docs: "Calculating PutEvents event entry size"). */
@@ -99,7 +99,7 @@ export class EventBus {
   private route(bus: string, event: Record<string, unknown>): void {
     for (const r of this.deps.store.all()) {
       const { rule } = r;
-      if (rule.EventBusName !== bus || rule.State !== 'ENABLED' || !rule.EventPattern) continue;
+      if (rule.EventBusName !== bus || !isEnabled(rule) || !rule.EventPattern) continue;
       if (!this.deps.rules.pattern(rule.EventPattern).matches(event)) continue;
       const targets = this.deps.store.targets(bus, rule.Name);
       if (targets.length) this.deps.deliverer.deliver(rule.Name, this.deps.rules.arn(bus, rule.Name), targets, event).catch(this.deps.logError);

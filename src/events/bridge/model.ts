@@ -1,9 +1,19 @@
 /** EventBridge rules and targets as Stratus stores them (member names are AWS's wire names). */
 
+/**
+ * ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS also lets an AWS rule see CloudTrail's read-only
+ * management events; Stratus has no CloudTrail, so such a rule is simply enabled.
+ */
+export type RuleState = 'ENABLED' | 'DISABLED' | 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+export const RULE_STATES: RuleState[] = ['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'];
+
+/** Whether a rule matches events and runs its schedule (every state but DISABLED). */
+export const isEnabled = (rule: Pick<Rule, 'State'>): boolean => rule.State !== 'DISABLED';
+
 export interface Rule {
   Name: string;
   EventBusName: string;
-  State: 'ENABLED' | 'DISABLED';
+  State: RuleState;
   ScheduleExpression?: string;
   EventPattern?: string;
   Description?: string;

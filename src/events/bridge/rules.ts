@@ -7,7 +7,7 @@ import { StratusError } from '../../errors/catalog.js';
 import type { Account } from '../../shared/arn.js';
 import type { Clock } from '../../shared/clock.js';
 import type { RuleStore } from '../../store/rules-store.js';
-import { DEFAULT_BUS, type Rule, type StoredRule, type Target } from './model.js';
+import { DEFAULT_BUS, isEnabled, type Rule, type RuleState, type StoredRule, type Target } from './model.js';
 import { compilePattern, type EventPattern } from './pattern.js';
 import { floorMinute, parseSchedule, type Schedule } from './schedule.js';
 
@@ -27,7 +27,7 @@ export interface PutRuleInput {
   EventBusName?: string;
   ScheduleExpression?: string;
   EventPattern?: string;
-  State?: 'ENABLED' | 'DISABLED';
+  State?: RuleState;
   Description?: string;
   RoleArn?: string;
 }
@@ -97,7 +97,7 @@ export class RuleService {
     };
     // A new or changed schedule (or a rule switched back on) starts counting from now; an
     // unchanged one keeps its grid and what has fired.
-    const keep = old && old.rule.ScheduleExpression === rule.ScheduleExpression && !(old.rule.State === 'DISABLED' && rule.State === 'ENABLED');
+    const keep = old && old.rule.ScheduleExpression === rule.ScheduleExpression && !(!isEnabled(old.rule) && isEnabled(rule));
     this.deps.store.put({
       rule,
       createdAt: old?.createdAt ?? now,
@@ -122,7 +122,8 @@ export class RuleService {
     const r = this.get(bus, name);
     if (r.rule.State === state) return;
     // Enabling starts the schedule afresh from now: ticks while disabled never fire.
-    this.deps.store.put({ ...r, rule: { ...r.rule, State: state }, firedUntil: state === 'ENABLED' ? Math.max(r.firedUntil, this.deps.clock.now()) : r.firedUntil });
+    const enabling = state === 'ENABLED' && !isEnabled(r.rule);
+    this.deps.store.put({ ...r, rule: { ...r.rule, State: state }, firedUntil: enabling ? Math.max(r.firedUntil, this.deps.clock.now()) : r.firedUntil });
     this.deps.onChange();
   }
 

@@ -12,7 +12,7 @@ import { uuid } from '../../shared/ids.js';
 import type { Account } from '../../shared/arn.js';
 import type { RuleStore } from '../../store/rules-store.js';
 import { eventTime, type Deliverer } from './deliver.js';
-import type { StoredRule } from './model.js';
+import { isEnabled, type StoredRule } from './model.js';
 import type { RuleService } from './rules.js';
 import { lastTickUpTo, nextTick } from './schedule.js';
 
@@ -39,7 +39,7 @@ export class Scheduler {
     const now = this.deps.clock.now();
     let earliest: number | undefined;
     for (const r of this.deps.store.all()) {
-      if (r.rule.State !== 'ENABLED' || !r.rule.ScheduleExpression) continue;
+      if (!isEnabled(r.rule) || !r.rule.ScheduleExpression) continue;
       let s;
       try {
         s = this.deps.rules.schedule(r.rule.ScheduleExpression);
