@@ -90,3 +90,35 @@ describe('anything-but: values, lists, and prefix / suffix / wildcard / equals-i
   [{"FilePath":[{"anything-but":{"wildcard":123}}]}, {"FilePath":"dir/init/file"}, "wildcard match pattern must be a string"],
   ]);
 });
+
+describe('cidr', () => {
+  table([
+  [{"sourceIPAddress":[{"cidr":"10.0.0.0/24"}]}, {"sourceIPAddress":"10.0.0.255"}, true],
+  [{"sourceIPAddress":[{"cidr":"bad-filter"}]}, {"sourceIPAddress":"10.0.0.255"}, "Malformed CIDR, one '/' required"],
+  [{"sourceIPAddress":[{"cidr":"10.0.0.0/24"}]}, {"sourceIPAddress":"10.0.0.256"}, false],
+  [{"sourceIPAddress":[{"cidr":"xx.11.xx/8"}]}, {"sourceIPAddress":"10.0.0.255"}, "Nonstandard IP address: xx.11.xx"],
+  [{"sourceIPAddress":[{"cidr":"bad-/64filter"}]}, {"sourceIPAddress":"10.0.0.255"}, "Malformed CIDR, mask bits must be an integer"],
+  [{"sourceIPAddress":[{"cidr":"10.0.0.0/24"}]}, {"sourceIPAddress":123}, false],
+  [{"sourceIPAddress":[{"cidr":["bad-type"]}]}, {"sourceIPAddress":"10.0.0.255"}, "prefix match pattern must be a string"],
+  [{"sourceIPAddress":[{"cidr":"2001:db8:1234:1a00::/64"}]}, {"sourceIPAddress":"2001:0db8:1234:1a00:0000:0000:0000:0000"}, true],
+  [{"sourceIPAddress":[{"cidr":"2001:db8:1234:1a00::/64"}]}, {"sourceIPAddress":"2001:0db8:123f:1a01:0000:0000:0000:0000"}, false],
+  [{"sourceIPAddress":[{"cidr":"xxxx:db8:1234:1a00::/64"}]}, {"sourceIPAddress":"10.0.0.255"}, "Nonstandard IP address: xxxx:db8:1234:1a00::"],
+  ]);
+  // Further cases, from event-ruler's checks (its source is AWS's matcher).
+  const ip = (c: unknown) => ({ ip: [{ cidr: c }] });
+  table([
+    [ip('10.0.0.0/8'), { ip: ['192.168.0.1', '10.200.3.4'] }, true],
+    [ip('10.0.0.7/24'), { ip: '10.0.0.1' }, true],
+    [ip('10.0.0.0/24'), { ip: '::ffff:10.0.0.1' }, false],
+    [ip('10.0.0.0/24'), { ip: 'not an address' }, false],
+    [ip('2001:db8::/32'), { ip: '2001:db8:ffff::1' }, true],
+    [ip('2001:db8::/32'), { ip: '10.0.0.1' }, false],
+    [ip('10.0.0.0/'), {}, "Malformed CIDR, one '/' required"],
+    [ip('10.0.0.0/8/8'), {}, "Malformed CIDR, one '/' required"],
+    [ip('10.0.0.0/-1'), {}, 'Malformed CIDR, mask bits must not be negative'],
+    [ip('10.0.0.0/32'), {}, 'IPv4 mask bits must be < 32'],
+    [ip('2001:db8::/128'), {}, 'IPv6 mask bits must be < 128'],
+    [ip('10.0.0.256/24'), {}, 'Invalid IP address: 10.0.0.256'],
+    [{ ip: [{ cidr: '10.0.0.0/8', prefix: '10' }] }, {}, 'Only one key allowed in match expression'],
+  ]);
+});

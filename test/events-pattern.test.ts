@@ -84,6 +84,7 @@ const matching: [string, unknown][] = [
   ['a value or a matcher', { detail: { state: ['running', { prefix: 'term' }] } }],
   ['$or', { source: ['aws.ec2'], $or: [{ detail: { state: ['running'] } }, { detail: { price: [{ numeric: ['>', 100] }] } }] }],
   ['the account and region', { account: ['111122223333'], region: ['us-west-1'] }],
+  ['cidr', { detail: { 'source-ip': [{ cidr: '10.0.0.0/24' }] } }],
 ];
 
 const notMatching: [string, unknown][] = [
@@ -117,6 +118,7 @@ const notMatching: [string, unknown][] = [
   ['exists true on an object (not a leaf)', { detail: { location: [{ exists: true }] } }],
   ['exists false on a present field', { detail: { state: [{ exists: false }] } }],
   ['array of objects: fields from different elements', { detail: { items: { sku: ['a'], qty: [5] } } }],
+  ['cidr', { detail: { 'source-ip': [{ cidr: '10.0.1.0/24' }] } }],
   ['$or: no branch', { $or: [{ detail: { state: ['running'] } }, { detail: { price: [{ numeric: ['<', 100] }] } }] }],
 ];
 
@@ -153,6 +155,8 @@ describe('invalid patterns are refused at PutRule with AWS reasons', () => {
     ['{"n":[{"anything-but":{"prefix":{"equals-ignore-case":"a"}}}]}', 'Value of anything-but must be an array or single string/number value.'],
     ['{"n":[{"anything-but":{"suffix":["a",1]}}]}', 'prefix/suffix match pattern must be a string'],
     ['{"n":[{"equals-ignore-case":1}]}', 'equals-ignore-case match pattern must be a string'],
+    ['{"ip":[{"cidr":"10.0.0.0"}]}', "Malformed CIDR, one '/' required"],
+    ['{"ip":[{"cidr":"xx.11.xx/8"}]}', 'Nonstandard IP address: xx.11.xx'],
     ['{"n":[{"wildcard":"a**b"}]}', 'Consecutive wildcard characters at pos 2'],
     ['{"$or":[{"a":["1"]}]}', 'There must have at least 2 Objects in $or relationship.'],
     ['{"$or":{"a":["1"]}}', 'It must be an Array followed with $or.'],

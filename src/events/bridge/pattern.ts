@@ -7,9 +7,10 @@
  * Matchers: exact strings, numbers, true/false/null; prefix, suffix (each optionally
  * {equals-ignore-case}); anything-but (a value, a list, {prefix}, {suffix}, {equals-ignore-case},
  * {wildcard}, each of the four with a string or a list of strings); numeric ranges; exists
- * true/false; wildcard; equals-ignore-case.
+ * true/false; wildcard; equals-ignore-case; cidr (cidr.ts).
  */
 import { StratusError } from '../../errors/catalog.js';
+import { cidr, InvalidCidr } from './cidr.js';
 
 type Leaf = (v: unknown) => boolean;
 interface Field {
@@ -134,6 +135,17 @@ function compileMatcher(m: Record<string, unknown>): { test: Leaf; exists?: bool
       single();
       const not = anythingBut(value);
       return { test: (v) => !not(v) };
+    }
+    case 'cidr': {
+      single();
+      // event-ruler's text for a cidr that is not a string does say "prefix".
+      if (!str(value)) invalid('prefix match pattern must be a string');
+      try {
+        return { test: cidr(value as string) };
+      } catch (err) {
+        if (err instanceof InvalidCidr) invalid(err.message);
+        throw err;
+      }
     }
     default:
       return invalid(`Unrecognized match type ${type}`);
