@@ -122,3 +122,34 @@ describe('cidr', () => {
     [{ ip: [{ cidr: '10.0.0.0/8', prefix: '10' }] }, {}, 'Only one key allowed in match expression'],
   ]);
 });
+
+describe('dotted names: a name with dots means the nesting it spells, in the pattern and in the event', () => {
+  table([
+  [{"state":{"status":["running"]}}, {"state.status":"running"}, true],
+  [{"state":{"status":["running"]}}, {"state.status":{"status":"running"}}, false],
+  [{"state.status":["running"]}, {"state":{"status":"running"}}, true],
+  [{"state.status":{"status":["running"]}}, {"state":{"status":"running"}}, false],
+  ]);
+  table([
+    [{ 'payload.nested.another-level.deep': { 'inside-list': [{ prefix: 'q-test' }] } }, { payload: { nested: { 'another-level': { deep: { 'inside-list': ['q-test-1'] } } } } }, true],
+    [{ a: { b: { c: ['x'] } } }, { 'a.b': { c: 'x' } }, true],
+    [{ 'a.b.c': ['x'] }, { a: { 'b.c': 'x' } }, true],
+    // Two keys on one path: either value can match.
+    [{ a: { b: ['2'] } }, { a: { b: '1' }, 'a.b': '2' }, true],
+    [{ a: { b: ['1'] } }, { a: { b: '1' }, 'a.b': '2' }, true],
+    [{ a: ['1'] }, { a: '1', 'a.b': '2' }, true],
+    [{ a: { b: ['2'] } }, { a: '1', 'a.b': '2' }, true],
+    [{ 'a.b': [{ exists: true }] }, { 'a.b': 'x' }, true],
+    [{ a: [{ exists: false }] }, { 'a.b': 'x' }, true],
+    // Array elements are rewritten too, and fields still come from one element.
+    [{ items: { 'sku.id': ['b'], qty: [5] } }, { items: [{ sku: { id: 'a' }, qty: 1 }, { 'sku.id': 'b', qty: 5 }] }, true],
+    [{ items: { 'sku.id': ['a'], qty: [5] } }, { items: [{ sku: { id: 'a' }, qty: 1 }, { 'sku.id': 'b', qty: 5 }] }, false],
+    // A name with an empty part is a name like any other.
+    [{ 'a..b': ['x'] }, { 'a..b': 'x' }, true],
+    [{ a: { b: ['x'] } }, { 'a..b': 'x' }, false],
+    [{ ['__proto__']: { b: ['x'] } }, JSON.parse('{"__proto__.b": "x"}'), true],
+  ]);
+  it('"state.status": "a" → refused with the dotted name', () => {
+    assert.throws(() => compilePattern('{"detail":{"state.status":"running"}}'), { message: 'Event pattern is not valid. Reason: "state.status" must be an object or an array' });
+  });
+});

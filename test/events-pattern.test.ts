@@ -47,6 +47,7 @@ const matching: [string, unknown][] = [
   ['several fields (AND)', { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'] }],
   ['nested field', { detail: { state: ['terminated'] } }],
   ['two levels deep', { detail: { location: { city: ['Paris'] } } }],
+  ['two levels deep, as a dotted name', { detail: { 'location.city': ['Paris'] } }],
   ['a number', { detail: { price: [300] } }],
   ['a number written differently', { detail: { price: [300.0, 3] } }],
   ['true', { detail: { flag: [true] } }],

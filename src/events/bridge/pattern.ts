@@ -11,6 +11,7 @@
  */
 import { StratusError } from '../../errors/catalog.js';
 import { cidr, InvalidCidr } from './cidr.js';
+import { splitName, undot } from './dotted.js';
 
 type Leaf = (v: unknown) => boolean;
 interface Field {
@@ -45,7 +46,7 @@ export function compilePattern(text: string): EventPattern {
   try {
     if (!isObject(parsed)) invalid('Filter is not an object');
     const root = compileObject(parsed as Record<string, unknown>);
-    return { matches: (event) => matchNode(root, event) };
+    return { matches: (event) => matchNode(root, undotted(event)) };
   } catch (err) {
     if (err instanceof Invalid) throw invalidPattern(err.message);
     throw err;
@@ -68,11 +69,17 @@ function compileObject(o: Record<string, unknown>, inOr = false): Node {
       const branches = (v as unknown[]).map((b) => (isObject(b) ? compileObject(b, true) : invalid('Only JSON object is allowed in array of $or relationship.')));
       if (branches.length < 2) invalid('There must have at least 2 Objects in $or relationship.');
       node.ors.push(branches);
-    } else if (isObject(v)) node.fields.push({ name, nested: compileObject(v, inOr) });
-    else if (Array.isArray(v)) node.fields.push({ name, leaves: compileList(v) });
-    else invalid(`"${name}" must be an object or an array`);
+    } else node.fields.push(compileField(name, v, inOr));
   }
   return node;
+}
+
+/** One field of a pattern; a dotted name ("state.status") is the nesting it spells (dotted.ts). */
+function compileField(name: string, v: unknown, inOr: boolean): Field {
+  if (!isObject(v) && !Array.isArray(v)) invalid(`"${name}" must be an object or an array`);
+  const [first, ...rest] = splitName(name) as [string, ...string[]];
+  if (rest.length) return { name: first, nested: { fields: [compileField(rest.join('.'), v, inOr)], ors: [] } };
+  return isObject(v) ? { name, nested: compileObject(v, inOr) } : { name, leaves: compileList(v as unknown[]) };
 }
 
 function compileList(list: unknown[]): { test: Leaf; exists?: boolean }[] {
@@ -255,6 +262,15 @@ function wildcard(p: string): RegExp {
 const escape = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 // ---- matching ----
+
+// An event is matched against every rule on the bus: rewrite its dotted keys once, not per rule.
+const undottedEvents = new WeakMap<object, unknown>();
+function undotted(event: unknown): unknown {
+  if (!isObject(event)) return undot(event);
+  let u = undottedEvents.get(event);
+  if (u === undefined) undottedEvents.set(event, (u = undot(event)));
+  return u;
+}
 
 function matchNode(node: Node, value: unknown): boolean {
   // An array of objects matches when one element matches the whole sub-pattern (fields from
