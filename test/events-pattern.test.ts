@@ -151,6 +151,7 @@ describe('invalid patterns are refused at PutRule with AWS reasons', () => {
     ['{"n":[{"exists":"yes"}]}', 'exists match pattern must be either true or false.'],
     ['{"n":[{"anything-but":["a",1]}]}', 'Inside anything but list, either all values are number or string, mixed type is not supported'],
     ['{"n":[{"anything-but":{"regex":"a"}}]}', 'Unsupported anything-but pattern: regex'],
+    ['{"n":[{"anything-but":{"toString":"a"}}]}', 'Unsupported anything-but pattern: toString'],
     ['{"n":[{"anything-but":{"prefix":""}}]}', 'Null prefix/suffix not allowed'],
     ['{"n":[{"anything-but":true}]}', 'Value of anything-but must be an array or single string/number value.'],
     ['{"n":[{"anything-but":{"prefix":{"equals-ignore-case":"a"}}}]}', 'Value of anything-but must be an array or single string/number value.'],

@@ -180,7 +180,7 @@ function anythingBut(value: unknown): Leaf {
     if (keys.length === 0) invalid('Anything-But expression name not found');
     if (keys.length > 1) invalid('Only one key allowed in match expression');
     op = keys[0]!;
-    if (!(op in ANYTHING_BUT_OPS)) invalid(`Unsupported anything-but pattern: ${op}`);
+    if (!Object.hasOwn(ANYTHING_BUT_OPS, op)) invalid(`Unsupported anything-but pattern: ${op}`);
     arg = value[op];
   }
   if (!Array.isArray(arg) && !str(arg) && typeof arg !== 'number') invalid('Value of anything-but must be an array or single string/number value.');
