@@ -3,18 +3,18 @@
  * function must not be able to tell, except by the time it took: its code, variables, /tmp and
  * identity are its own, nothing of the cell's start or of another function shows.
  */
-import { CreateFunctionCommand, waitUntilFunctionActiveV2, type Runtime } from '@aws-sdk/client-lambda';
+import { CreateAliasCommand, CreateFunctionCommand, waitUntilFunctionActiveV2, type Runtime } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { invoke, ROLE } from './helpers/functions.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { makeZip, type Files } from './helpers/zip.js';
 
-async function create(s: TestServer, name: string, runtime: string, files: Files, env: Record<string, string>): Promise<number> {
+async function create(s: TestServer, name: string, runtime: string, files: Files, env: Record<string, string>, publish = false): Promise<number> {
   await s.client.send(
     new CreateFunctionCommand({
       FunctionName: name, Role: ROLE, Runtime: runtime as Runtime, Handler: runtime.startsWith('python') ? 'app.handler' : 'index.handler',
-      Code: { ZipFile: await makeZip(files) }, Environment: { Variables: env },
+      Code: { ZipFile: await makeZip(files) }, Environment: { Variables: env }, Publish: publish,
     }),
   );
   await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 10 }, { FunctionName: name });
@@ -49,12 +49,17 @@ def uptime_ms():
 `,
 };
 
-/** Cold-start functions of one runtime until one is served by a cell started before it existed. */
-async function specialisedRun(s: TestServer, runtime: string, files: Files) {
+/**
+ * Cold-start functions of one runtime until one is served by a cell started before it existed.
+ * With a qualifier, each function is published as version 1 (and given an alias `live` → 1)
+ * and invoked with that qualifier.
+ */
+async function specialisedRun(s: TestServer, runtime: string, files: Files, qualifier?: string, prefix = '') {
   for (let i = 0; i < 8; i++) {
-    const name = `${runtime.replace(/\W/g, '')}-${i}`;
-    const created = await create(s, name, runtime, files, { MINE: name });
-    const r = await invoke(s.client, name);
+    const name = `${prefix}${runtime.replace(/\W/g, '')}-${i}`;
+    const created = await create(s, name, runtime, files, { MINE: name }, qualifier !== undefined);
+    if (qualifier === 'live') await s.client.send(new CreateAliasCommand({ FunctionName: name, Name: 'live', FunctionVersion: '1' }));
+    const r = await invoke(s.client, name, {}, { Qualifier: qualifier });
     assert.equal(r.error, undefined, r.text);
     // A process older than the function was started before anyone knew the function: a stem cell.
     if (r.json.uptimeMs > Date.now() - created + 50) return { name, r };
@@ -103,6 +108,20 @@ describe('stem cells', () => {
       assert.deepEqual([r.json.name, r.json.mine, r.json.stem, r.json.cwd], [name, name, null, '/var/task']);
       assert.match(r.log, /Init Duration/);
       assert.doesNotMatch((await invoke(s.client, name)).log, /Init Duration/);
+    }
+  });
+
+  it('a published version or an alias run in a cell log their version on START, as on AWS', async () => {
+    const s = await startTestServer();
+    const python = Object.keys(s.config.runtimes).find((id) => id.startsWith('python'))!;
+    // AWS (recording test_invocation_with_qualifier): "START RequestId: <id> Version: 1".
+    for (const [runtime, files] of [['nodejs20.x', NODE], [python, PYTHON]] as const) {
+      for (const qualifier of ['1', 'live']) {
+        const { r } = await specialisedRun(s, runtime, files, qualifier, `q${qualifier}-`);
+        assert.equal(r.out.ExecutedVersion, '1');
+        assert.match(r.log, /^START RequestId: [\w-]+ Version: 1$/m, r.log);
+        assert.doesNotMatch(r.log, /\$LATEST/);
+      }
     }
   });
 

@@ -210,7 +210,6 @@ export class Environment {
   private start(): void {
     this.state = 'initializing';
     this.initStartedAt = this.deps.clock.monotonic();
-    const c = this.config;
     const paths = (hostRuntimeDir: string) => this.deps.launcher.paths(this.codeDir, hostRuntimeDir, this.optDir);
     const launch = runtimeLaunch(this.runtime, paths, this.codeDir, this.optDir, this.deps.pythonPrecompiled?.(this.runtime.interpreter));
     if (!launch) {
@@ -240,7 +239,8 @@ export class Environment {
           p.startedAt = this.deps.clock.monotonic();
           clearTimeout(p.timer);
           p.timer = setTimeout(() => this.timedOut(), this.config.timeout * 1000);
-          this.line(`START RequestId: ${p.inv.requestId} Version: ${c.version}`);
+          // this.config, read now: a stem cell's is replaced when it is specialised, after start().
+          this.line(`START RequestId: ${p.inv.requestId} Version: ${this.config.version}`);
         },
         onResponse: (_id, body, contentType) => {
           if (this.pending) this.pending.contentType = contentType;
