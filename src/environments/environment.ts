@@ -211,7 +211,9 @@ export class Environment {
     this.state = 'initializing';
     this.initStartedAt = this.deps.clock.monotonic();
     const paths = (hostRuntimeDir: string) => this.deps.launcher.paths(this.codeDir, hostRuntimeDir, this.optDir);
-    const launch = runtimeLaunch(this.runtime, paths, this.codeDir, this.optDir, this.deps.pythonPrecompiled?.(this.runtime.interpreter));
+    const launch = runtimeLaunch(
+      this.runtime, paths, this.codeDir, this.optDir, this.deps.pythonPrecompiled?.(this.runtime.interpreter), this.config.environment?.AWS_LAMBDA_EXEC_WRAPPER,
+    );
     if (!launch) {
       this.line(`INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint`);
       this.initFailure = 'Runtime.InvalidEntrypoint';

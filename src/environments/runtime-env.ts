@@ -42,6 +42,8 @@ export function runtimeLaunch(
   optDir?: string,
   /** A directory holding a precompiled copy of the Python runtime client (python-bootstrap.ts), when ready. */
   pythonPrecompiled?: string,
+  /** The function's AWS_LAMBDA_EXEC_WRAPPER, if it sets one (managed runtimes only). */
+  execWrapper?: string,
 ): RuntimeLaunch | undefined {
   switch (runtime.kind) {
     case 'nodejs': {
@@ -50,7 +52,8 @@ export function runtimeLaunch(
       // (measured: 61-67 ms without, 92 ms with, spawn to first /next), so the memory limit is left
       // to the sandbox's cgroup instead.
       const p = paths(dirname(NODE_BOOTSTRAP));
-      return { argv: [runtime.interpreter!, '--max-http-header-size=81920', join(p.runtimeDir, basename(NODE_BOOTSTRAP))], runtimeDir: p.runtimeDir, hostRuntimeDir: dirname(NODE_BOOTSTRAP), channel: true };
+      const argv = [runtime.interpreter!, '--max-http-header-size=81920', join(p.runtimeDir, basename(NODE_BOOTSTRAP))];
+      return { argv: wrapped(argv, execWrapper), runtimeDir: p.runtimeDir, hostRuntimeDir: dirname(NODE_BOOTSTRAP), channel: true };
     }
     case 'python': {
       // -S: no host site-packages leak into functions (and a faster start); -B: no .pyc files
@@ -59,7 +62,8 @@ export function runtimeLaunch(
       const host = pythonPrecompiled ?? dirname(PYTHON_BOOTSTRAP);
       const p = paths(host);
       const file = pythonPrecompiled ? PYTHON_BOOTSTRAP_PYC : basename(PYTHON_BOOTSTRAP);
-      return { argv: [runtime.interpreter!, '-S', '-B', join(p.runtimeDir, file)], runtimeDir: p.runtimeDir, hostRuntimeDir: host, channel: true };
+      const argv = [runtime.interpreter!, '-S', '-B', join(p.runtimeDir, file)];
+      return { argv: wrapped(argv, execWrapper), runtimeDir: p.runtimeDir, hostRuntimeDir: host, channel: true };
     }
     case 'provided': {
       // /var/task/bootstrap first, then /opt/bootstrap from a layer (contract A8).
@@ -70,6 +74,23 @@ export function runtimeLaunch(
     }
   }
 }
+
+/**
+ * What AWS's managed runtimes do with AWS_LAMBDA_EXEC_WRAPPER (their /var/runtime/bootstrap is a
+ * shell script): a wrapper that is not a file ends the runtime with exit status 127 and one
+ * that is not executable with 126, each after a line saying so; otherwise the wrapper is exec'd
+ * with the runtime's own command line as its arguments. It runs inside the environment, so the
+ * checks see the function's paths (/var/task, /opt) as AWS's do. The wrapper's name is read from
+ * the environment, as AWS's script reads it. Wrappers are how tracing layers (OpenTelemetry,
+ * Datadog) hook in; custom runtimes ignore the variable, as on AWS.
+ */
+const WRAPPER_SCRIPT = `w="$AWS_LAMBDA_EXEC_WRAPPER"
+if [ ! -f "$w" ]; then echo "$w: does not exist"; exit 127; fi
+if [ ! -x "$w" ]; then echo "$w: is not an executable"; exit 126; fi
+exec "$w" "$@"`;
+
+const wrapped = (argv: string[], execWrapper: string | undefined): string[] =>
+  execWrapper ? ['/bin/sh', '-c', WRAPPER_SCRIPT, 'bootstrap', ...argv] : argv;
 
 export interface EnvironmentContext {
   region: string;

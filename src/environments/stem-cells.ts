@@ -32,8 +32,11 @@ interface RuntimeCells {
 
 /** Functions a cell can become: those whose environment a cell's launch already matches. */
 export function stemCellFits(config: FunctionConfig, kind: string): boolean {
-  // The cell's /tmp is sized at launch (512 MB, the default) and its /opt is empty.
-  return (kind === 'nodejs' || kind === 'python') && config.ephemeralStorage === 512 && config.layers.length === 0;
+  // The cell's /tmp is sized at launch (512 MB, the default) and its /opt is empty; a function
+  // with an AWS_LAMBDA_EXEC_WRAPPER needs its runtime started by that wrapper, which a cell's
+  // already running runtime was not.
+  return (kind === 'nodejs' || kind === 'python') && config.ephemeralStorage === 512 && config.layers.length === 0 &&
+    !config.environment?.AWS_LAMBDA_EXEC_WRAPPER;
 }
 
 export class StemCells {
