@@ -40,6 +40,10 @@ writeFileSync(join(dir, 'bundle.js'), out);
 
 // The cache, written by the same node with a clean environment (no NODE_OPTIONS: V8 rejects a
 // cache made under other flags). Without one the bundle still runs, compiled at each start.
+// Its file name is where the sandbox mounts the runtime (src/sandbox/bwrap.ts, paths()): stack
+// traces name the file the cache was made under (start.ts), and must not show this host's paths.
+// (With --sandbox none, where functions see host paths anyway, they name it too.)
+const SEEN_AS = '/var/runtime/bundle.js';
 rmSync(join(dir, 'bundle.cache'), { force: true });
-const r = spawnSync(process.execPath, [join(dir, 'start.js'), '--write-code-cache'], { env: {}, encoding: 'utf8', timeout: 30_000 });
+const r = spawnSync(process.execPath, [join(dir, 'start.js'), '--write-code-cache', SEEN_AS], { env: {}, encoding: 'utf8', timeout: 30_000 });
 if (r.status !== 0) console.warn(`bundle-runtime: no code cache for the Node runtime (it will compile at each start): ${r.stderr || r.error?.message || `exit ${r.status}`}`);

@@ -89,6 +89,19 @@ describe('handlers', () => {
     assert.ok(Array.isArray(r.json.trace) && r.json.trace[0] === 'MyError: boom');
   });
 
+  it('names only paths inside the environment in a trace, never the server’s build directory', async () => {
+    await deploy(s.client, 'trace-paths', { 'index.js': 'exports.handler = async () => { throw new Error("where"); };' });
+    // Cold (a spawn or a stem cell) and warm: the runtime's frames are at /var/runtime, as AWS's are.
+    for (let i = 0; i < 2; i++) {
+      const r = await invoke(s.client, 'trace-paths');
+      const frames: string[] = r.json.trace.slice(1);
+      assert.match(frames[0]!, /^ {4}at exports\.handler \(\/var\/task\/index\.js:1:\d+\)$/);
+      assert.ok(frames.some((f) => f.includes('/var/runtime/')), frames.join('\n'));
+      for (const f of frames) assert.match(f, /\((\/var\/(task|runtime)\/|node:)|at (\/var\/(task|runtime)\/|node:)/, f);
+      assert.ok(!r.text.includes(process.cwd()), 'no host path in the answer');
+    }
+  });
+
   it('reports import failures as Runtime.ImportModuleError / HandlerNotFound / UserCodeSyntaxError', async () => {
     await deploy(s.client, 'no-module', { 'other.js': '' });
     const a = await invoke(s.client, 'no-module');

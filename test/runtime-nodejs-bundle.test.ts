@@ -37,7 +37,8 @@ describe('Node runtime bundle', () => {
   it('ships a code cache that this node accepts for the bundle', () => {
     assert.ok(existsSync(join(runtimeDir, 'bundle.js')), 'npm run build writes dist/runtimes/nodejs/bundle.js');
     const cachedData = readFileSync(join(runtimeDir, 'bundle.cache'));
-    // Where the sandbox mounts it: V8 does not tie the cache to the file's path.
+    // Where the sandbox mounts it, the name the build made it under (V8 would accept any name,
+    // but its stack frames keep the build's: start.ts).
     const script = new Script(readFileSync(join(runtimeDir, 'bundle.js'), 'utf8'), { filename: '/var/runtime/bundle.js', cachedData });
     assert.equal(script.cachedDataRejected, false);
   });

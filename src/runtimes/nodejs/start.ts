@@ -6,6 +6,11 @@
 // V8 checks a cache against its own version, flags and the source, and rejects one that does
 // not match (another `node` configured for a nodejs*.x runtime): the bundle then compiles as
 // usual. Without a bundle (a bare `tsc` build) the modules load one by one, as before.
+//
+// V8 (Node 20) also keeps the file name the cache was written under: stack frames of a script
+// compiled from it name that file, whatever name it is given now. So the build compiles the
+// bundle under the name environments see it by (/var/runtime/bundle.js in the sandbox), never
+// the build directory's path on the host, which a function's error trace would otherwise show.
 
 const { readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
 const { join } = process.getBuiltinModule('node:path');
@@ -28,8 +33,8 @@ if (source === undefined) {
   require('./bootstrap.js');
 } else if (process.argv[2] === '--write-code-cache') {
   // The build: load every module and rehearse an invocation (nothing starts: bootstrap.js is not
-  // loaded), then keep what V8 compiled meanwhile.
-  const script = new Script(source, { filename: BUNDLE });
+  // loaded), then keep what V8 compiled meanwhile, under the file name argv[3] (see above).
+  const script = new Script(source, { filename: process.argv[3] ?? BUNDLE });
   const bundle = (script.runInThisContext() as (req: NodeJS.Require, dir: string) => Bundle)(require, __dirname);
   for (const id of bundle.ids) if (id !== './bootstrap.js') bundle.load(id);
   void (bundle.load('./rehearse.js') as typeof import('./rehearse.js')).rehearse().then(() => {
