@@ -176,10 +176,14 @@ describe('failures', () => {
     assert.match(r.json.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Runtime exited with error: exit status 3$/);
   });
 
-  it('reports a killed process with its signal', async () => {
-    await deploy(s.client, 'killed', { 'index.js': 'exports.handler = async () => { process.kill(process.pid, "SIGKILL"); };' });
-    const r = await invoke(s.client, 'killed');
-    assert.equal(r.json.errorMessage.endsWith('Error: Runtime exited with error: signal: killed'), true);
+  it('reports a killed process with its signal, named as AWS names it (Go\'s names)', async () => {
+    await deploy(s.client, 'killed', { 'index.js': 'exports.handler = async (e) => { if (e.abort) process.abort(); process.kill(process.pid, e.signal); };' });
+    const cases = [[{ signal: 'SIGKILL' }, 'killed'], [{ signal: 'SIGSEGV' }, 'segmentation fault'], [{ signal: 'SIGTERM' }, 'terminated'], [{ abort: true }, 'aborted']] as const;
+    for (const [event, name] of cases) {
+      const r = await invoke(s.client, 'killed', event);
+      assert.equal(r.json.errorType, 'Runtime.ExitError');
+      assert.equal(r.json.errorMessage, `RequestId: ${r.out.$metadata.requestId} Error: Runtime exited with error: signal: ${name}`);
+    }
   });
 
   it('a hanging function does not block other functions', async () => {

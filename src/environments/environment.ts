@@ -12,6 +12,7 @@ import { linkTree, removeTree } from '../shared/fs.js';
 import { hex } from '../shared/ids.js';
 import type { Launched, Launcher } from '../sandbox/launcher.js';
 import type { LogSink } from '../telemetry/logs.js';
+import { exitReason } from './exit-reason.js';
 import { platformError, type Invocation, type InvocationResult } from './invocation.js';
 import { RuntimeApi } from './runtime-api.js';
 import { CHANNEL_FD, CHANNEL_VAR } from './runtime-channel.js';
@@ -367,14 +368,7 @@ export class Environment {
         // The cgroup's OOM killer ended it: AWS reports this as Runtime.OutOfMemory.
         this.fail('Runtime.OutOfMemory', `RequestId: ${p.inv.requestId} Error: Runtime exited with error: signal: killed`);
       } else if (p) {
-        const why = err
-          ? `Runtime exited with error: ${err.message}`
-          : signal
-            ? `Runtime exited with error: signal: ${signal === 'SIGKILL' ? 'killed' : signal.toLowerCase().replace(/^sig/, '')}`
-            : code === 0
-              ? 'Runtime exited without providing a reason'
-              : `Runtime exited with error: exit status ${code}`;
-        this.fail('Runtime.ExitError', `RequestId: ${p.inv.requestId} Error: ${why}`);
+        this.fail('Runtime.ExitError', `RequestId: ${p.inv.requestId} Error: ${exitReason(code, signal, err)}`);
       } else this.stop();
     });
   }

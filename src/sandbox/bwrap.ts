@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { hex } from '../shared/ids.js';
@@ -302,5 +303,7 @@ function hostnameFor(id: string): string {
   return `169.254.${(n >> 8) & 255}.${n & 255}`;
 }
 
-const SIGNALS: Record<number, NodeJS.Signals> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' };
-const signalName = (n: number): NodeJS.Signals => SIGNALS[n] ?? 'SIGKILL';
+/** Signal numbers → names, this platform's (os.constants.signals; SIGIOT and SIGPOLL are aliases). */
+const SIGNALS = new Map<number, NodeJS.Signals>();
+for (const [name, n] of Object.entries(constants.signals).reverse()) SIGNALS.set(n, name as NodeJS.Signals);
+const signalName = (n: number): NodeJS.Signals => SIGNALS.get(n) ?? 'SIGKILL';
