@@ -51,6 +51,13 @@ describe('provided.al2023 with a shell bootstrap', () => {
     const r = await invoke(s.client, 'no-bootstrap');
     assert.equal(r.error, 'Unhandled');
     assert.equal(r.json.errorType, 'Runtime.InvalidEntrypoint');
+    // As AWS logs it: the message, then the type, between START and END.
+    const id = r.out.$metadata.requestId;
+    const lines = r.log.trimEnd().split('\n');
+    assert.deepEqual(lines.slice(1, 5), [
+      `START RequestId: ${id} Version: $LATEST`, `RequestId: ${id} Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]`,
+      'Runtime.InvalidEntrypoint', `END RequestId: ${id}`,
+    ]);
   });
 
   it('reports a bootstrap that exits during init as Runtime.ExitError', async () => {
@@ -58,7 +65,13 @@ describe('provided.al2023 with a shell bootstrap', () => {
     const r = await invoke(s.client, 'exit-init');
     assert.equal(r.json.errorType, 'Runtime.ExitError');
     assert.match(r.json.errorMessage, /Runtime exited with error: exit status 7$/);
-    assert.match(r.log, /cannot start/);
+    const id = r.out.$metadata.requestId;
+    const lines = r.log.trimEnd().split('\n');
+    assert.equal(lines[0], 'cannot start');
+    assert.match(lines[1]!, /^INIT_REPORT Init Duration: [\d.]+ ms\tPhase: init\tStatus: error\tError Type: Runtime\.ExitError$/);
+    assert.deepEqual(lines.slice(2, 6), [
+      `START RequestId: ${id} Version: $LATEST`, `RequestId: ${id} Error: Runtime exited with error: exit status 7`, 'Runtime.ExitError', `END RequestId: ${id}`,
+    ]);
   });
 
   it('delivers a runtime’s /init/error body to the waiting invocation', async () => {

@@ -164,6 +164,13 @@ describe('failures', () => {
     assert.equal(r.error, 'Unhandled');
     assert.equal(r.json.errorType, 'Sandbox.Timedout');
     assert.match(r.json.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Task timed out after 1\.00 seconds$/);
+    // The log line is AWS's (recording test_lambda_invoke_timed_out_environment_reuse): time, id, text.
+    const id = r.out.$metadata.requestId!;
+    const lines = r.log.trimEnd().split('\n');
+    const at = lines.findIndex((l) => l.includes('Task timed out'));
+    assert.match(lines[at]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z ${id} Task timed out after 1\\.00 seconds$`));
+    assert.equal(lines[at + 1], `END RequestId: ${id}`);
+    assert.ok(lines.findIndex((l) => l.startsWith('START')) < at);
     const next = await invoke(s.client, 'slow', {});
     assert.equal(next.json, 'ok');
     assert.match(next.log, /Init Duration/);
@@ -174,6 +181,9 @@ describe('failures', () => {
     const r = await invoke(s.client, 'exits');
     assert.equal(r.json.errorType, 'Runtime.ExitError');
     assert.match(r.json.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Runtime exited with error: exit status 3$/);
+    // Logged as AWS logs it: the message, then the type, each a line of its own.
+    const lines = r.log.trimEnd().split('\n');
+    assert.deepEqual(lines.slice(-4, -2), [r.json.errorMessage, 'Runtime.ExitError']);
   });
 
   it('reports a killed process with its signal, named as AWS names it (Go\'s names)', async () => {

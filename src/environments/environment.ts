@@ -218,7 +218,7 @@ export class Environment {
     if (!launch) {
       this.line(`INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint`);
       this.initFailure = 'Runtime.InvalidEntrypoint';
-      return this.fail('Runtime.InvalidEntrypoint', `RequestId: ${this.pending?.inv.requestId} Error: Couldn't find valid bootstrap(s): [${paths('').taskRoot}/bootstrap /opt/bootstrap]`);
+      return this.fail('Runtime.InvalidEntrypoint', `Couldn't find valid bootstrap(s): [${paths('').taskRoot}/bootstrap /opt/bootstrap]`);
     }
     this.api = new RuntimeApi(
       {
@@ -268,7 +268,7 @@ export class Environment {
           ),
         onInitError: (body, type) => {
           this.initFailure = `${type ?? 'Runtime.Unknown'}: ${initErrorMessage(body)}`;
-          this.line(`INIT_REPORT Init Duration: ${ms(this.deps.clock.monotonic() - this.initStartedAt)} ms\tPhase: init\tStatus: error\tError Type: ${type ?? 'Runtime.Unknown'}`);
+          this.initReport(type ?? 'Runtime.Unknown');
           this.finish(body, 'Unhandled', true);
         },
         onStemReady: this.stem
@@ -287,12 +287,12 @@ export class Environment {
       uid = this.deps.launcher.reserveUid();
     } catch (err) {
       this.initFailure = `Sandbox.Failure: ${(err as Error).message}`;
-      return this.fail('Sandbox.Failure', `RequestId: ${this.pending?.inv.requestId} Error: ${(err as Error).message}`);
+      return this.fail('Sandbox.Failure', (err as Error).message);
     }
     if (uid !== undefined) this.api.restrictTo(uid);
     this.api.listen().then(
       (address) => this.spawn(launch, address, uid),
-      () => this.fail('Sandbox.Failure', `RequestId: ${this.pending?.inv.requestId} Error: could not start the Runtime API`),
+      () => this.fail('Sandbox.Failure', 'could not start the Runtime API'),
     );
   }
 
@@ -333,7 +333,7 @@ export class Environment {
         channel,
       });
     } catch (err) {
-      return this.fail('Sandbox.Failure', `RequestId: ${this.pending?.inv.requestId} Error: could not start the environment: ${(err as Error).message}`);
+      return this.fail('Sandbox.Failure', `could not start the environment: ${(err as Error).message}`);
     }
     this.launched = launched;
     if (launched.channel) this.api!.attachChannel(launched.channel);
@@ -364,20 +364,20 @@ export class Environment {
         clearTimeout(p.timer);
         this.stop();
         p.resolve({ undelivered: true, body: Buffer.alloc(0), durationMs: 0, maxMemoryUsedMB: 0, log: '' });
-      } else if (p && this.launched?.oomKilled()) {
+      } else {
         // The cgroup's OOM killer ended it: AWS reports this as Runtime.OutOfMemory.
-        this.fail('Runtime.OutOfMemory', `RequestId: ${p.inv.requestId} Error: Runtime exited with error: signal: killed`);
-      } else if (p) {
-        this.fail('Runtime.ExitError', `RequestId: ${p.inv.requestId} Error: ${exitReason(code, signal, err)}`);
-      } else this.stop();
+        const oom = this.launched?.oomKilled() === true;
+        const type = oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+        if (this.state === 'initializing' && this.initDurationMs === undefined) this.initReport(type);
+        this.fail(type, oom ? 'Runtime exited with error: signal: killed' : exitReason(code, signal, err));
+      }
     });
   }
 
   private timedOut(): void {
     const p = this.pending;
     if (!p) return;
-    const secs = this.config.timeout.toFixed(2);
-    this.fail('Sandbox.Timedout', `RequestId: ${p.inv.requestId} Error: Task timed out after ${secs} seconds`);
+    this.fail('Sandbox.Timedout', `Task timed out after ${this.config.timeout.toFixed(2)} seconds`);
   }
 
   /**
@@ -411,14 +411,31 @@ export class Environment {
     });
   }
 
-  /** End the pending invocation with a platform error (contract A6): logged, answered, environment stopped. */
-  private fail(errorType: string, errorMessage: string): void {
-    if (this.pending) this.line(`${new Date(this.deps.clock.now()).toISOString()} ${this.pending.inv.requestId} ${errorMessage}`);
-    this.finish(platformError(errorType, errorMessage), 'Unhandled', true);
+  /**
+   * End the pending invocation with a platform error (contract A6), answered as
+   * "RequestId: <id> Error: <detail>"; the environment stops. The log has it as AWS's does,
+   * between START and END: a timeout as "<time> <id> Task timed out after 1.00 seconds", any
+   * other error as its message, then its type, each a line of its own.
+   */
+  private fail(errorType: string, detail: string): void {
+    const p = this.pending;
+    if (!p) return this.stop();
+    const id = p.inv.requestId;
+    const message = `RequestId: ${id} Error: ${detail}`;
+    const logged = errorType === 'Sandbox.Timedout' ? [`${new Date(this.deps.clock.now()).toISOString()} ${id} ${detail}`] : [message, errorType];
+    this.finish(platformError(errorType, message), 'Unhandled', true, logged);
   }
 
-  /** Complete the pending invocation with its REPORT; `fatal` stops the environment. */
-  private finish(body: Buffer, error: string | undefined, fatal: boolean): void {
+  /** The line AWS logs when init fails: how long it ran and why. */
+  private initReport(errorType: string): void {
+    this.line(`INIT_REPORT Init Duration: ${ms(this.deps.clock.monotonic() - this.initStartedAt)} ms\tPhase: init\tStatus: error\tError Type: ${errorType}`);
+  }
+
+  /**
+   * Complete the pending invocation with its REPORT; `fatal` stops the environment. `platformLines`
+   * (a platform error's) are logged after its START.
+   */
+  private finish(body: Buffer, error: string | undefined, fatal: boolean, platformLines?: string[]): void {
     const p = this.pending;
     if (!p) return fatal ? this.stop() : undefined;
     this.pending = undefined;
@@ -429,6 +446,7 @@ export class Environment {
     const initMs = cold ? this.initDurationMs : undefined;
     this.reportedInit = this.reportedInit || cold;
     if (p.startedAt === undefined) this.line(`START RequestId: ${p.inv.requestId} Version: ${this.config.version}`);
+    if (platformLines) for (const l of platformLines) this.line(l);
     const maxMemoryUsedMB = this.peakMemoryMB();
     const billed = Math.ceil(durationMs + (initMs ?? 0));
     this.line(`END RequestId: ${p.inv.requestId}`);
