@@ -140,9 +140,9 @@ describe('retries and destinations', () => {
     const id = await sendEvent(s.client, 'off', { z: 0 });
     const rec = await recordFor(s, 'sink', id);
     assert.deepEqual(rec.requestContext, { requestId: id, functionArn: `${ARN}:off:$LATEST`, condition: 'ZeroReservedConcurrency', approximateInvokeCount: 0 });
+    // AWS's record (recording TestLambdaConcurrency::test_reserved_concurrency): these four members only.
+    assert.deepEqual(Object.keys(rec), ['version', 'timestamp', 'requestContext', 'requestPayload']);
     assert.deepEqual(rec.requestPayload, { z: 0 });
-    assert.deepEqual(rec.responseContext, { statusCode: 429 });
-    assert.equal(rec.responsePayload, undefined);
     assert.equal((await logLines(s, 'off', 'SHOULD NOT RUN')).length, 0);
   });
 

@@ -237,11 +237,13 @@ export class AsyncQueue {
         return;
       }
       if (!(err instanceof StratusError)) this.deps.logError(err);
-      e.platformRetries++;
-      e.lastResult = { statusCode: err instanceof StratusError ? err.status : 500 };
-      // Reserved concurrency 0 turns the function off: AWS sends its events to failure at once.
+      // Reserved concurrency 0 turns the function off: AWS sends its events to failure at once,
+      // and the record has no responseContext, the refusal is not a response (recording
+      // TestLambdaConcurrency::test_reserved_concurrency).
       if (err instanceof StratusError && err.code === 'TooManyRequestsException' && this.deps.reservedConcurrency(e.functionName) === 0)
         return this.finish(e, 'ZeroReservedConcurrency', cfg, payload);
+      e.platformRetries++;
+      e.lastResult = { statusCode: err instanceof StratusError ? err.status : 500 };
       const base = this.deps.retryBaseMs / 60;
       return this.retry(e, Math.min(base * 2 ** (e.platformRetries - 1), this.deps.retryBaseMs * 5), cfg, payload);
     }
@@ -270,7 +272,7 @@ export class AsyncQueue {
   private async finish(e: QueuedEvent, condition: Condition, cfg: EffectiveConfig, payload: Buffer): Promise<void> {
     const destination = condition === 'Success' ? cfg.onSuccess : cfg.onFailure;
     if (condition !== 'Success') {
-      const why = e.lastResult?.functionError ? `function error ${e.lastResult.functionError}` : `last status ${e.lastResult?.statusCode ?? 'none'}`;
+      const why = e.lastResult?.functionError ? `function error ${e.lastResult.functionError}` : e.lastResult ? `last status ${e.lastResult.statusCode}` : 'the function never ran';
       this.deps.log(`stratus: async: request ${e.requestId} to ${e.functionName} failed (${condition} after ${e.invocations} invocation(s), ${why})${destination ? `; record sent to ${destination}` : ''}`);
     }
     if (destination) {
