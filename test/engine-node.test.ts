@@ -73,6 +73,11 @@ describe('handlers', () => {
     assert.ok(env.NODE_PATH?.includes('/opt/nodejs/node_modules'));
     assert.match(env.AWS_LAMBDA_RUNTIME_API!, /^127\.0\.0\.1:\d+$/);
     assert.equal(env.LAMBDA_TASK_ROOT, j.cwd);
+    // AWS's values (recording test_introspection_invoke[nodejs20.x]).
+    assert.equal(env.PATH, '/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin');
+    assert.equal(env.LD_LIBRARY_PATH, '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib');
+    assert.equal(env.SHLVL, '0');
+    assert.equal(env.PWD, '/var/task');
     assert.equal(env.NODE_EXTRA_CA_CERTS, undefined);
     assert.equal(env.HOME, undefined);
     assert.equal(env.AWS_LAMBDA_MAX_CONCURRENCY, undefined);

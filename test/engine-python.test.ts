@@ -29,7 +29,8 @@ def handler(event, context):
             "memory": context.memory_limit_in_mb, "arn": context.invoked_function_arn,
             "remaining": context.get_remaining_time_in_millis(), "group": context.log_group_name,
             "version": context.function_version, "exec": os.environ.get("AWS_EXECUTION_ENV"), "cwd": os.getcwd(),
-            "task": os.environ.get("LAMBDA_TASK_ROOT")}
+            "task": os.environ.get("LAMBDA_TASK_ROOT"),
+            "env": {k: os.environ.get(k) for k in ("PATH", "LD_LIBRARY_PATH", "SHLVL", "PWD")}}
 `,
     });
     const r = await invoke(s.client, 'py-hello', { who: 'ada' });
@@ -45,6 +46,11 @@ def handler(event, context):
     assert.equal(j.version, '$LATEST');
     assert.equal(j.exec, `AWS_Lambda_${runtime}`);
     assert.equal(j.cwd, j.task);
+    // AWS's values (recording test_introspection_invoke[python3.12]).
+    assert.deepEqual(j.env, {
+      PATH: '/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+      LD_LIBRARY_PATH: '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib', SHLVL: '0', PWD: '/var/task',
+    });
     assert.match(r.log, new RegExp(`\\[INFO\\]\\t\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${j.id}\\thello ada`));
     assert.match(r.log, /\nprinted line\n/);
     assert.match(r.log, /Init Duration/);

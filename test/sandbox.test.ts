@@ -160,7 +160,7 @@ describe('processes', () => {
     assert.equal(j.gid, 990);
     assert.deepEqual(j.groups, [990]);
     // Lambda's value reaches the function (bubblewrap sets it for the command, not for itself).
-    assert.equal(j.ld, '/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib');
+    assert.equal(j.ld, '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib');
     assert.match(j.status, /CapEff:\s+0000000000000000/);
     assert.match(j.status, /CapBnd:\s+0000000000000000/);
     assert.match(j.status, /NoNewPrivs:\s+1/);

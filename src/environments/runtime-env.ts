@@ -113,12 +113,17 @@ export type InitType = 'on-demand' | 'provisioned-concurrency';
  */
 export function buildEnvironment(c: FunctionConfig, runtime: RuntimeCommand, x: EnvironmentContext): Record<string, string> {
   const opt = x.opt ?? '/opt';
+  // AWS's images keep their language runtime in /var/lang and name it first (all but the oldest
+  // custom runtimes: recordings test_introspection_invoke[*]). Nothing is there in an environment
+  // here (the interpreter stays where the host has it), so the entries find nothing and cost a
+  // failed lookup at most; they are there so that the values are AWS's.
+  const lang = c.runtime === 'provided' || c.runtime === 'provided.al2' ? '' : '/var/lang/';
   const env: Record<string, string> = {
     ...c.environment,
-    PATH: `/usr/local/bin:/usr/bin/:/bin:${opt}/bin`,
+    PATH: `${lang && `${lang}bin:`}/usr/local/bin:/usr/bin/:/bin:${opt}/bin`,
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
-    LD_LIBRARY_PATH: `/lib64:/usr/lib64:${x.runtimeDir}:${x.runtimeDir}/lib:${x.taskRoot}:${x.taskRoot}/lib:${opt}/lib`,
+    LD_LIBRARY_PATH: `${lang && `${lang}lib:`}/lib64:/usr/lib64:${x.runtimeDir}:${x.runtimeDir}/lib:${x.taskRoot}:${x.taskRoot}/lib:${opt}/lib`,
     _HANDLER: c.handler,
     LAMBDA_TASK_ROOT: x.taskRoot,
     LAMBDA_RUNTIME_DIR: x.runtimeDir,
@@ -141,7 +146,14 @@ export function buildEnvironment(c: FunctionConfig, runtime: RuntimeCommand, x: 
     if (c.logging.applicationLogLevel) env.AWS_LAMBDA_LOG_LEVEL = c.logging.applicationLogLevel;
   }
   // AWS_EXECUTION_ENV is not set for custom runtimes (contract A7, H11).
-  if (runtime.kind !== 'provided') env.AWS_EXECUTION_ENV = `AWS_Lambda_${c.runtime}`;
+  if (runtime.kind !== 'provided') {
+    env.AWS_EXECUTION_ENV = `AWS_Lambda_${c.runtime}`;
+    // What the shell script that is AWS's bootstrap for these runtimes leaves behind: it exec's
+    // the interpreter (so SHLVL is back to 0) from the code directory (recording
+    // test_introspection_invoke[nodejs20.x|python3.12]).
+    env.SHLVL = '0';
+    env.PWD = x.taskRoot;
+  }
   if (runtime.kind === 'nodejs') {
     const major = c.runtime.replace(/^nodejs(\d+).*$/, '$1');
     env.NODE_PATH = `${opt}/nodejs/node${major}/node_modules:${opt}/nodejs/node_modules:${x.runtimeDir}/node_modules:${x.runtimeDir}:${x.taskRoot}`;
