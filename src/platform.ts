@@ -148,9 +148,9 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
     manager.reconcileAll();
     const asyncInvocation = createAsyncInvocation({ dbPath: join(config.dataDir, 'stratus.db'), functions: fns, clock, account, config, log, logError });
     const invoke = new InvokeService({ functions: fns, pool, clock, runtimes: config.runtimes, logError, accept: asyncInvocation.accept });
-    const resumed = asyncInvocation.start(invoke);
-    if (resumed) log(`stratus: async: resumed ${resumed} queued event(s)`);
     const eventBridge = createEventBridge({ dbPath: join(config.dataDir, 'stratus.db'), clock, account, invoke, log, logError });
+    const resumed = asyncInvocation.start(invoke, eventBridge);
+    if (resumed) log(`stratus: async: resumed ${resumed} queued event(s)`);
     const links = new CodeLinks(keys.secretAccessKey, clock);
     const urls = new UrlService({ functions: fns, store: store.urls, clock });
     const policies = new PolicyService({ functions: fns, store: store.policies });
@@ -207,11 +207,12 @@ export async function startPlatform(config: Readonly<Config>, opts: PlatformOpti
             server.close(() => resolve());
             server.closeAllConnections();
           });
-          // Schedules and the bus first (their deliveries in flight are accepted into the queue);
-          // then stop starting async attempts and stop the environments (running attempts are
-          // abandoned: they stay stored and run again after the next start), then close the queue.
-          await eventBridge.close();
+          // Stop starting async attempts first (running attempts are abandoned: they stay stored
+          // and run again after the next start; none sends a record to the bus after this), then
+          // schedules and the bus (their deliveries in flight are still accepted into the queue),
+          // then stop the environments and close the queue.
           asyncInvocation.stop();
+          await eventBridge.close();
           pool.close();
           asyncInvocation.close();
           await launcher.close();

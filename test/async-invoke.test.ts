@@ -4,6 +4,7 @@
  * CloudWatch Logs API), event age, restarts with queued events, fairness between functions.
  */
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateAliasCommand, InvokeCommand, PublishVersionCommand, PutFunctionConcurrencyCommand, PutFunctionEventInvokeConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -161,6 +162,53 @@ describe('retries and destinations', () => {
     }));
     await sendEvent(s.client, 'to-sqs', {});
     await waitFor('an empty queue', async () => ((await status(s)).Functions.length === 0 ? true : undefined), 10_000);
+  });
+});
+
+describe('EventBridge destinations', () => {
+  it('the record is the detail of a "lambda" event on the bus, which its rules route on (AWS\'s shape, field by field)', async () => {
+    const s = await startTestServer({ 'async-retry-base': '40' });
+    const BUS = 'arn:aws:events:us-east-1:000000000000:event-bus/default';
+    await deploy(s.client, 'bus-sink', SINK);
+    await deploy(s.client, 'reports', { 'index.js': 'exports.handler = async (e) => { if (e.mode === "failure") throw new Error("intentional failure!"); return { hello: "world" }; };' });
+    await s.client.send(new PutFunctionEventInvokeConfigCommand({
+      FunctionName: 'reports', MaximumRetryAttempts: 0, DestinationConfig: { OnSuccess: { Destination: BUS }, OnFailure: { Destination: BUS } },
+    }));
+    const eb = new EventBridgeClient({ endpoint: s.url, region: 'us-east-1', credentials: s.platform.keys, maxAttempts: 1 });
+    await eb.send(new PutRuleCommand({ Name: 'lambda-results', EventPattern: JSON.stringify({ source: ['lambda'] }) }));
+    await eb.send(new PutTargetsCommand({ Rule: 'lambda-results', Targets: [{ Id: 'sink', Arn: `${ARN}:bus-sink` }] }));
+
+    // The sink logs each event it gets: find the one whose record is for this request.
+    const eventFor = (id: string) => waitFor(`the event of ${id}`, async () => {
+      for (const line of await logLines(s, 'bus-sink', id)) {
+        const ev = JSON.parse(line.slice(line.indexOf('RECORD ') + 7).trim());
+        if (ev.detail?.requestContext?.requestId === id) return ev;
+      }
+      return undefined;
+    });
+    for (const [mode, outcome, condition] of [['success', 'Success', 'Success'], ['failure', 'Failure', 'RetriesExhausted']] as const) {
+      const id = await sendEvent(s.client, 'reports', { mode });
+      const ev = await eventFor(id);
+      assert.deepEqual(Object.keys(ev).sort(), ['account', 'detail', 'detail-type', 'id', 'region', 'resources', 'source', 'time', 'version']);
+      assert.equal(ev.version, '0');
+      assert.match(ev.id, /^[0-9a-f-]{36}$/);
+      assert.equal(ev['detail-type'], `Lambda Function Invocation Result - ${outcome}`);
+      assert.equal(ev.source, 'lambda');
+      assert.equal(ev.account, '000000000000');
+      assert.equal(ev.region, 'us-east-1');
+      assert.match(ev.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      assert.deepEqual(ev.resources, [BUS, `${ARN}:reports:$LATEST`]);
+      assert.deepEqual(ev.detail.requestContext, { requestId: id, functionArn: `${ARN}:reports:$LATEST`, condition, approximateInvokeCount: 1 });
+      assert.deepEqual(ev.detail.requestPayload, { mode });
+      assert.equal(ev.detail.version, '1.0');
+      if (mode === 'success') {
+        assert.deepEqual(ev.detail.responseContext, { statusCode: 200, executedVersion: '$LATEST' });
+        assert.deepEqual(ev.detail.responsePayload, { hello: 'world' });
+      } else {
+        assert.deepEqual(ev.detail.responseContext, { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
+        assert.equal(ev.detail.responsePayload.errorMessage, 'intentional failure!');
+      }
+    }
   });
 });
 

@@ -10,7 +10,8 @@ import type { Account } from '../shared/arn.js';
 import type { Clock } from '../shared/clock.js';
 import { openAsyncStore, type AsyncStore } from '../store/async-store.js';
 import { AsyncQueue, type QueueStatus } from './async-queue.js';
-import { Destinations, lambdaDestination } from './destinations.js';
+import type { EventBridge } from '../events/bridge/index.js';
+import { Destinations, eventBusDestination, lambdaDestination } from './destinations.js';
 import { EventConfigService } from './event-config.js';
 import type { InvokeService } from './invoke.js';
 
@@ -29,8 +30,11 @@ export interface AsyncInvocation {
   configs: EventConfigService;
   /** Store an accepted event durably and hand it to the dispatcher. */
   accept(e: { requestId: string; functionName: string; qualifier?: string; payload: Buffer }): Promise<void>;
-  /** Start dispatching, resuming what the store holds; returns how many events were resumed. */
-  start(invoke: InvokeService): number;
+  /**
+   * Start dispatching, resuming what the store holds; returns how many events were resumed.
+   * Records go to functions through `invoke` and to event buses through `events`.
+   */
+  start(invoke: InvokeService, events: Pick<EventBridge, 'putEvents'>): number;
   status(): QueueStatus[];
   /** Events accepted and finished since start. */
   counts(): { accepted: number; finished: number };
@@ -61,9 +65,9 @@ export function createAsyncInvocation(deps: AsyncDeps): AsyncInvocation {
       const queued = await store.enqueue({ ...e, enqueuedAt: deps.clock.now() });
       queue?.submit(queued);
     },
-    start(invoke) {
+    start(invoke, events) {
       const destinations = new Destinations(
-        { lambda: lambdaDestination((arn, payload) => invoke.invoke({ functionName: arn, type: 'Event', payload })) },
+        { lambda: lambdaDestination((arn, payload) => invoke.invoke({ functionName: arn, type: 'Event', payload })), events: eventBusDestination(events) },
         // Dead-letter queues are SQS queues or SNS topics: none exist in Stratus yet.
         {},
         deps.log,

@@ -2,10 +2,11 @@
  * Where an asynchronous invocation's outcome goes: OnSuccess / OnFailure destinations (the
  * destination record, contract F "Async destination record") and the function's dead-letter
  * queue (the raw event). Each kind of target is a small `Destination` keyed by the service in its
- * ARN, so queues, topics and event buses plug in here when Stratus has them. Until then a record
- * for such a target is dropped with a clear log line (its config is still accepted and stored, as
- * AWS does).
+ * ARN: functions and event buses today, queues and topics when Stratus has them. Until then a
+ * record for such a target is dropped with a clear log line (its config is still accepted and
+ * stored, as AWS does).
  */
+import type { EntryResult, PutEventsEntry } from '../events/bridge/bus.js';
 import type { LastResult } from '../store/async-store.js';
 
 export type Condition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'ZeroReservedConcurrency';
@@ -115,4 +116,23 @@ export class Destinations {
 /** A Lambda function as a destination: the record becomes the event of an asynchronous invocation. */
 export function lambdaDestination(invokeAsync: (functionArn: string, payload: Buffer) => Promise<unknown>): Destination {
   return { deliver: async (arn, record) => void (await invokeAsync(arn, Buffer.from(JSON.stringify(record)))) };
+}
+
+/**
+ * An event bus as a destination: the record is the detail of an event from source "lambda",
+ * detail-type "Lambda Function Invocation Result - Success" (or "- Failure"), whose resources are
+ * the bus and the function (AWS's, recording TestLambdaDestinationEventbridge::
+ * test_invoke_lambda_eventbridge). The bus then routes it to its rules' targets like any event.
+ */
+export function eventBusDestination(bus: { putEvents(entries: PutEventsEntry[]): EntryResult[] }): Destination {
+  return {
+    deliver: async (arn, record) => {
+      const outcome = record.requestContext.condition === 'Success' ? 'Success' : 'Failure';
+      const [result] = bus.putEvents([{
+        Source: 'lambda', DetailType: `Lambda Function Invocation Result - ${outcome}`, Detail: JSON.stringify(record),
+        Resources: [arn, record.requestContext.functionArn], EventBusName: arn,
+      }]);
+      if (result && 'ErrorCode' in result) throw new Error(`${result.ErrorCode}: ${result.ErrorMessage}`);
+    },
+  };
 }

@@ -5,7 +5,7 @@ import type { InvokeService } from '../../invoke/invoke.js';
 import type { Account } from '../../shared/arn.js';
 import type { Clock } from '../../shared/clock.js';
 import { openRuleStore } from '../../store/rules-store.js';
-import { EventBus } from './bus.js';
+import { EventBus, type EntryResult, type PutEventsEntry } from './bus.js';
 import { invokeDeliverer, type Deliverer } from './deliver.js';
 import { RuleService } from './rules.js';
 import { Scheduler } from './scheduler.js';
@@ -22,6 +22,8 @@ export interface EventBridgeDeps {
 
 export interface EventBridge {
   service: JsonService;
+  /** PutEvents from inside the platform (an asynchronous invocation's EventBridge destination). */
+  putEvents(entries: PutEventsEntry[]): EntryResult[];
   /** Start the schedules (after the listener is up: a due tick fires at once). */
   start(): void;
   close(): Promise<void>;
@@ -46,6 +48,7 @@ export function createEventBridge(d: EventBridgeDeps): EventBridge {
   const bus = new EventBus({ store, rules, clock: d.clock, account: d.account, deliverer, logError: d.logError });
   return {
     service: eventsService(rules, bus, d.account.accountId),
+    putEvents: (entries) => bus.putEvents(entries),
     start() {
       scheduler!.run();
     },
