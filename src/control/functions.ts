@@ -15,6 +15,7 @@ import { collectGarbage, ingestZip } from './code.js';
 import { layersUnzipped } from './layers.js';
 import { LIMITS } from './limits.js';
 import type { AliasConfig, FunctionConfig, LayerRef, StoredFunction } from './model.js';
+import { NAMESPACED, shapeViolations, type RefForm } from './names.js';
 import { checkFunctionName, parseConfigInput, type ConfigInput } from './validate.js';
 
 export interface FunctionServiceDeps {
@@ -51,6 +52,7 @@ interface Entry {
 }
 
 const VERSION_RE = /^[0-9]+$/;
+const ALIAS_FORM = /^[a-zA-Z0-9-_]+$/;
 export const isVersionNumber = (q: string): boolean => VERSION_RE.test(q);
 
 export interface FunctionRef {
@@ -128,18 +130,19 @@ export class FunctionService {
 
   /**
    * Resolve a FunctionName path label (name, partial or full ARN, optional `:qualifier`) and an
-   * optional `?Qualifier`, with AWS's errors for a mismatch or another region.
+   * optional `?Qualifier`, checked against the forms the operation's model gives them (one
+   * ValidationException listing both, as AWS sends), with AWS's errors for a mismatch or another region.
    */
-  resolveRef(label: string, queryQualifier?: string | null): FunctionRef {
+  resolveRef(label: string, queryQualifier?: string | null, form: RefForm = NAMESPACED): FunctionRef {
+    const q = queryQualifier || undefined;
+    const violations = shapeViolations(label, form.name, 'functionName');
+    if (q !== undefined) violations.push(...shapeViolations(q, form.qualifier, 'qualifier'));
     const parsed = parseFunctionName(label);
-    if (!parsed) {
-      throw validationError([{ value: label, path: 'functionName', constraint: 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?' }]);
-    }
+    if (violations.length || !parsed) throw validationError(violations.length ? violations : shapeViolations(label, NAMESPACED.name, 'functionName'));
     const { region, accountId } = this.deps.account;
     if (parsed.region && parsed.region !== region)
       throw new StratusError('ResourceNotFoundException', `Functions from '${parsed.region}' are not reachable in this region ('${region}')`);
     if (parsed.accountId && parsed.accountId !== accountId) throw functionNotFound(functionArn({ region, accountId: parsed.accountId }, parsed.name, parsed.qualifier));
-    const q = queryQualifier || undefined;
     if (q && parsed.qualifier && q !== parsed.qualifier)
       throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
     return { name: parsed.name, qualifier: parsed.qualifier ?? q };
@@ -292,7 +295,9 @@ export class FunctionService {
   delete(ref: FunctionRef): Promise<void> {
     const q = ref.qualifier;
     if (q === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
-    if (q !== undefined && !isVersionNumber(q)) throw invalidParameter('Deletion of aliases is not currently supported.');
+    // What reads as an alias name is refused before the function is looked up; anything else (a
+    // `$`-form like `$latest`) is looked up as a version, as AWS answers both (recorded).
+    if (q !== undefined && !isVersionNumber(q) && ALIAS_FORM.test(q)) throw invalidParameter('Deletion of aliases is not currently supported.');
     return this.serial(async () => {
       if (!this.entry(ref.name)) throw functionNotFound(this.arn(ref.name));
       if (q === undefined) {

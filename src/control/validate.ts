@@ -5,12 +5,10 @@
  */
 import { invalidParameter, validationError, StratusError, type Violation } from '../errors/catalog.js';
 import { LIMITS } from './limits.js';
+import { FUNCTION_NAME, shapeViolations } from './names.js';
 import type { FunctionConfig, LogFormat } from './model.js';
 import { AWS_RUNTIMES, DEPRECATED_RUNTIMES } from './runtimes.js';
 
-export const FUNCTION_NAME_PATTERN =
-  '(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?';
-const FUNCTION_NAME_RE = new RegExp(`^${FUNCTION_NAME_PATTERN}$`);
 const ROLE_PATTERN = 'arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+';
 const ROLE_RE = new RegExp(`^${ROLE_PATTERN}$`);
 const HANDLER_PATTERN = '[^\\s]+';
@@ -37,11 +35,9 @@ const PASSTHROUGH = ['VpcConfig', 'DeadLetterConfig', 'KMSKeyArn', 'FileSystemCo
 /** A function name as CreateFunction accepts it (name or ARN without qualifier). */
 export function checkFunctionName(value: unknown, path = 'functionName'): Violation[] {
   if (typeof value !== 'string' || value === '') return [{ value, path, constraint: 'Member must not be null' }];
-  const out: Violation[] = [];
-  if (value.length > 140) out.push({ value, path, constraint: 'Member must have length less than or equal to 140' });
-  if (!FUNCTION_NAME_RE.test(value)) out.push({ value, path, constraint: `Member must satisfy regular expression pattern: ${FUNCTION_NAME_PATTERN}` });
+  const out = shapeViolations(value, FUNCTION_NAME, path);
   // The name itself (without an ARN around it) is at most 64 characters.
-  else if (!value.includes(':') && value.length > 64) out.push({ value, path, constraint: 'Member must have length less than or equal to 64' });
+  if (!out.length && !value.includes(':') && value.length > 64) out.push({ value, path, constraint: 'Member must have length less than or equal to 64' });
   return out;
 }
 

@@ -15,9 +15,10 @@ export interface ParsedFunctionName {
   accountId?: string;
 }
 
-// The union of the model's FunctionName patterns (name | partial ARN | full ARN, optional qualifier).
+// The model's NamespacedFunctionName pattern (name | partial ARN | full ARN, optional qualifier),
+// which admits everything its FunctionName pattern does (control/names.ts quotes both).
 const FUNCTION_REF =
-  /^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:([a-z]{2}(?:-gov)?-[a-z]+-\d{1}):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9-_.]+)(?::(\$LATEST|[a-zA-Z0-9-_]+))?$/;
+  /^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:((?:eusc-)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1}):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9-_.]+)(?::(\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$/;
 
 /** Split a FunctionName path label into its parts; undefined when it matches no accepted form. */
 export function parseFunctionName(ref: string): ParsedFunctionName | undefined {

@@ -8,6 +8,7 @@ import {
   validationError, type Violation,
 } from '../errors/catalog.js';
 import type { FunctionRef, FunctionService } from '../control/functions.js';
+import { NAMESPACED } from '../control/names.js';
 import { uuid } from '../shared/ids.js';
 import type { PolicyStore } from '../store/url-store.js';
 import type { PolicyStatement, StoredPolicy } from './model.js';
@@ -17,7 +18,6 @@ const POLICY_LIMIT = 20_480;
 
 // AddPermission's pattern; RemovePermission takes dots too (namespaced ids AWS services add).
 const SID_PATTERN = '([a-zA-Z0-9-_]+)';
-const QUALIFIER_PATTERN = '\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+';
 const ALIAS_RE = /^(?!\d+$)[a-zA-Z0-9-_]+$/;
 const ACTION_PATTERN = '(lambda:[*]|lambda:[a-zA-Z]+|[*])';
 const PRINCIPAL_PATTERN = '[^\\s]+';
@@ -37,8 +37,9 @@ export class PolicyService {
 
   constructor(private readonly deps: { functions: FunctionService; store: PolicyStore }) {}
 
+  /** The policy operations take a NamespacedFunctionName and its Qualifier (checked there, control/names.ts). */
   ref(label: string, queryQualifier: string | null): FunctionRef {
-    return this.deps.functions.resolveRef(label, queryQualifier);
+    return this.deps.functions.resolveRef(label, queryQualifier, NAMESPACED);
   }
 
   /** AddPermission: returns the new statement. */
@@ -73,8 +74,6 @@ export class PolicyService {
     if (viaUrl !== undefined && viaUrl !== null && typeof viaUrl !== 'boolean')
       v.push({ value: viaUrl, path: 'invokedViaFunctionUrl', constraint: 'Member must be a boolean' });
     const revisionId = str('RevisionId', 'revisionId');
-    if (ref.qualifier !== undefined && !new RegExp(`^(${QUALIFIER_PATTERN})$`).test(ref.qualifier))
-      v.push({ value: ref.qualifier, path: 'qualifier', constraint: `Member must satisfy regular expression pattern: ${QUALIFIER_PATTERN}` });
     if (v.length) throw validationError(v);
     // Each URL condition belongs to one action (AWS refuses the others outright; the first text is
     // AWS's, the second follows it).

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { resourceMissing, StratusError, urlConfigExists, urlFunctionMissing } from '../errors/catalog.js';
 import type { FunctionRef, FunctionService } from '../control/functions.js';
+import { PLAIN } from '../control/names.js';
 import type { Clock } from '../shared/clock.js';
 import type { UrlStore } from '../store/url-store.js';
 import type { UrlConfig } from './model.js';
@@ -25,7 +26,7 @@ export class UrlService {
   /** Resolve the FunctionName label and `?Qualifier` as the URL operations accept them (an alias at most). */
   ref(label: string, queryQualifier: string | null): FunctionRef {
     checkUrlQualifier(queryQualifier ?? undefined);
-    const ref = this.deps.functions.resolveRef(label, queryQualifier);
+    const ref = this.deps.functions.resolveRef(label, queryQualifier, PLAIN);
     checkUrlQualifier(ref.qualifier);
     return ref;
   }

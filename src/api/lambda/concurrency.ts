@@ -1,6 +1,7 @@
 /** Lambda API: reserved and provisioned concurrency (contract C1), wire ⇄ domain. */
 import type { ConcurrencyService } from '../../control/concurrency.js';
 import type { FunctionService } from '../../control/functions.js';
+import { PLAIN } from '../../control/names.js';
 import type { ProvisionedConfig } from '../../control/model.js';
 import type { ProvisionedManager } from '../../environments/provisioned.js';
 import type { Route } from '../../gateway/router.js';
@@ -11,8 +12,9 @@ import { json, jsonBody, noContent } from './json.js';
 const SMALL = 1024 * 1024;
 
 export function concurrencyRoutes(fns: FunctionService, concurrency: ConcurrencyService, provisioned: ProvisionedManager, account: Account): Route[] {
+  // Every concurrency operation takes a FunctionName, and provisioned concurrency a Qualifier (control/names.ts).
   const ref = (req: { params: Record<string, string>; query: URLSearchParams }) =>
-    fns.resolveRef(req.params.FunctionName!, req.query.get('Qualifier'));
+    fns.resolveRef(req.params.FunctionName!, req.query.get('Qualifier'), PLAIN);
   const shape = (p: ProvisionedConfig, withArn = false) => {
     const s = provisioned.state(p.functionName, p.qualifier);
     const out: Record<string, unknown> = {};

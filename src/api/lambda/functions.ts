@@ -3,6 +3,7 @@ import { validationError } from '../../errors/catalog.js';
 import type { Route } from '../../gateway/router.js';
 import type { FunctionService } from '../../control/functions.js';
 import { LIMITS } from '../../control/limits.js';
+import { NAMESPACED, PLAIN, type RefForm } from '../../control/names.js';
 import type { Account } from '../../shared/arn.js';
 import { functionConfiguration } from './shapes.js';
 import { decodeMarker, encodeMarker, json, jsonBody, noContent, pageSize } from './json.js';
@@ -11,8 +12,9 @@ import type { CodeLinks } from './code-links.js';
 const SMALL = 1024 * 1024;
 
 export function functionRoutes(fns: FunctionService, account: Account, links: CodeLinks): Route[] {
-  const ref = (req: { params: Record<string, string>; query: URLSearchParams }) =>
-    fns.resolveRef(req.params.FunctionName!, req.query.get('Qualifier'));
+  // Get and Delete take a NamespacedFunctionName, the updates a FunctionName (control/names.ts).
+  const ref = (req: { params: Record<string, string>; query: URLSearchParams }, form: RefForm = NAMESPACED) =>
+    fns.resolveRef(req.params.FunctionName!, req.query.get('Qualifier'), form);
 
   return [
     {
@@ -69,13 +71,13 @@ export function functionRoutes(fns: FunctionService, account: Account, links: Co
     },
     {
       method: 'PUT', path: '/2015-03-31/functions/{FunctionName}/configuration', operation: 'UpdateFunctionConfiguration', maxBody: SMALL,
-      handler: async (req) => json(200, functionConfiguration(account, await fns.updateConfig(ref(req), jsonBody(req.body)))),
+      handler: async (req) => json(200, functionConfiguration(account, await fns.updateConfig(ref(req, PLAIN), jsonBody(req.body)))),
     },
     {
       method: 'PUT', path: '/2015-03-31/functions/{FunctionName}/code', operation: 'UpdateFunctionCode', maxBody: LIMITS.createFunctionRequestBytes,
       handler: async (req) => {
         // With `Publish: true` the answer is the new version's configuration, qualified.
-        const c = await fns.updateCode(ref(req), jsonBody(req.body));
+        const c = await fns.updateCode(ref(req, PLAIN), jsonBody(req.body));
         return json(200, functionConfiguration(account, c, { qualifier: c.version === '$LATEST' ? undefined : c.version }));
       },
     },

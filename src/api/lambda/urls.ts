@@ -2,6 +2,7 @@
 import { validationError } from '../../errors/catalog.js';
 import type { Route } from '../../gateway/router.js';
 import type { FunctionService } from '../../control/functions.js';
+import { PLAIN } from '../../control/names.js';
 import type { Cors, UrlConfig } from '../../urls/model.js';
 import type { PolicyService } from '../../urls/policies.js';
 import type { UrlService } from '../../urls/urls.js';
@@ -72,7 +73,7 @@ export function urlRoutes(d: UrlRouteDeps): Route[] {
             throw validationError([{ value: max, path: 'maxItems', constraint: n < 1 ? 'Member must have value greater than or equal to 1' : `Member must have value less than or equal to ${URL_PAGE}` }]);
           limit = n;
         }
-        const all = d.urls.list(d.functions.resolveRef(req.params.FunctionName!));
+        const all = d.urls.list(d.functions.resolveRef(req.params.FunctionName!, null, PLAIN));
         const marker = req.query.get('Marker');
         const start = marker ? Math.max(0, all.findIndex((c) => c.urlId === marker) + 1) : 0;
         const page = all.slice(start, start + limit);

@@ -1,6 +1,7 @@
 /** Lambda API: versions and aliases (contract C1), wire ⇄ domain. */
 import type { AliasService } from '../../control/aliases.js';
 import type { FunctionService } from '../../control/functions.js';
+import { NAMESPACED, PLAIN, type RefForm } from '../../control/names.js';
 import type { Route } from '../../gateway/router.js';
 import type { Account } from '../../shared/arn.js';
 import { versionOrder } from './functions.js';
@@ -10,8 +11,9 @@ import { aliasConfiguration, functionConfiguration } from './shapes.js';
 const SMALL = 1024 * 1024;
 
 export function versionRoutes(fns: FunctionService, aliases: AliasService, account: Account): Route[] {
-  const ref = (req: { params: Record<string, string>; query: URLSearchParams }) =>
-    fns.resolveRef(req.params.FunctionName!, req.query.get('Qualifier'));
+  // ListVersionsByFunction takes a NamespacedFunctionName, the others a FunctionName (control/names.ts).
+  const ref = (req: { params: Record<string, string>; query: URLSearchParams }, form: RefForm = PLAIN) =>
+    fns.resolveRef(req.params.FunctionName!, req.query.get('Qualifier'), form);
 
   return [
     {
@@ -24,7 +26,7 @@ export function versionRoutes(fns: FunctionService, aliases: AliasService, accou
     {
       method: 'GET', path: '/2015-03-31/functions/{FunctionName}/versions', operation: 'ListVersionsByFunction', maxBody: SMALL,
       handler: (req) => {
-        const r = ref(req);
+        const r = ref(req, NAMESPACED);
         const limit = pageSize(req.query);
         const marker = decodeMarker(req.query.get('Marker'));
         const page = fns.listVersions(r.name, marker === undefined ? undefined : Number(marker) || 0, limit + 1);
