@@ -88,6 +88,8 @@ const CASES: [string, Case, Partial<Record<Op, ReturnType<typeof summary>>>][] =
   ['a 65-character name', { FunctionName: a(65) }, {
     get: { code: 'ResourceNotFoundException', message: `Function not found: ${ARN}:${a(65)}` },
     delete: { code: 'ResourceNotFoundException', message: `Function not found: ${ARN}:${a(65)}` },
+    // An unqualified invoke of a missing function names $LATEST.
+    invoke: { code: 'ResourceNotFoundException', message: `Function not found: ${ARN}:${a(65)}:$LATEST` },
   }],
   ['a long name in an invalid region', { FunctionName: longRegion }, {
     get: { code: 'ValidationException', errors: [pattern(longRegion, NAMESPACED)] },
@@ -105,6 +107,7 @@ const CASES: [string, Case, Partial<Record<Op, ReturnType<typeof summary>>>][] =
   ['an incomplete ARN', { FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function' }, {
     get: { code: 'ResourceNotFoundException', message: `Function not found: ${ARN}:function` },
     delete: { code: 'ResourceNotFoundException', message: `Function not found: ${ARN}:function` },
+    invoke: { code: 'ResourceNotFoundException', message: `Function not found: ${ARN}:function:$LATEST` },
   }],
   ['a partial ARN with an extra qualifier', { FunctionName: 'function:my-function:$LATEST:extra' }, invalid('function:my-function:$LATEST:extra')],
   ['$LATEST in the name and another qualifier', { FunctionName: `${ARN}:my-function:$LATEST`, Qualifier: '1' }, {

@@ -69,8 +69,13 @@ describe('reserved concurrency', () => {
     const negative = await rejects(() => s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'rc', ReservedConcurrentExecutions: -1 })));
     assert.equal(negative.name, 'ValidationException');
     assert.equal(negative.message, "1 validation error detected: Value '-1' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0");
+    // AWS names $LATEST here (recorded), and a missing function comes before the amount is weighed.
     const missing = await rejects(() => s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'no-such', ReservedConcurrentExecutions: 1 })));
-    assert.equal(missing.message, `Function not found: ${ARN}:no-such`);
+    assert.equal(missing.message, `Function not found: ${ARN}:no-such:$LATEST`);
+    const missingZero = await rejects(() => s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'no-such', ReservedConcurrentExecutions: 0 })));
+    assert.equal(missingZero.message, `Function not found: ${ARN}:no-such:$LATEST`);
+    const missingTooMuch = await rejects(() => s.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'no-such', ReservedConcurrentExecutions: 950 })));
+    assert.equal(missingTooMuch.message, `Function not found: ${ARN}:no-such:$LATEST`);
     await s.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'rc' }));
   });
 

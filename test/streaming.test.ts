@@ -176,7 +176,7 @@ describe('InvokeWithResponseStream', () => {
   });
 
   it('refuses what AWS refuses before streaming anything', async () => {
-    await assert.rejects(streamInvoke(s.client, 'nope'), { name: 'ResourceNotFoundException', message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope' });
+    await assert.rejects(streamInvoke(s.client, 'nope'), { name: 'ResourceNotFoundException', message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope:$LATEST' });
     await assert.rejects(streamInvoke(s.client, 'plain', {}, { InvocationType: 'Event' }), {
       name: 'ValidationException',
       message: "1 validation error detected: Value 'Event' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]",

@@ -53,7 +53,8 @@ export class ConcurrencyService {
     if (typeof n !== 'number' || !Number.isInteger(n)) throw invalidParameter('ReservedConcurrentExecutions must be an integer.');
     if (n < 0) throw validationError([{ value: n, path: 'reservedConcurrentExecutions', constraint: 'Member must have value greater than or equal to 0' }]);
     return this.deps.fns.serial(async () => {
-      this.deps.fns.get(ref);
+      // AWS names $LATEST when the function is missing, here only (recorded; Get/Delete do not).
+      this.deps.fns.get({ name: ref.name, qualifier: '$LATEST' });
       const others = this.deps.store.totalReserved(ref.name);
       if (this.deps.accountLimit - others - n < MIN_UNRESERVED)
         throw invalidParameter(`Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${MIN_UNRESERVED}].`);

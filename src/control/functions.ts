@@ -168,7 +168,9 @@ export class FunctionService {
    */
   target(ref: FunctionRef): Target {
     const q = ref.qualifier;
-    if (q === undefined || q === '$LATEST' || isVersionNumber(q)) return { config: this.get(ref).config, invokedArn: this.arn(ref.name, q) };
+    // An unqualified invoke runs $LATEST, and AWS names it when the function is missing (recorded 2025).
+    if (q === undefined || q === '$LATEST' || isVersionNumber(q))
+      return { config: this.get({ name: ref.name, qualifier: q ?? '$LATEST' }).config, invokedArn: this.arn(ref.name, q) };
     const alias = this.alias(ref.name, q);
     if (!alias) throw functionNotFound(this.arn(ref.name, q));
     const version = alias.routing && this.random() < alias.routing.weight ? alias.routing.version : alias.functionVersion;
