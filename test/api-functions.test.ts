@@ -222,6 +222,28 @@ describe('updating and deleting', () => {
     assert.equal(err.$metadata.httpStatusCode, 412);
   });
 
+  it('gives a new RevisionId at every settle, so the one a Create or Update answered goes stale (AWS’s revision lifecycle)', async () => {
+    const rev1 = (await create('fn-revs')).RevisionId;
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-revs' });
+    const rev2 = (await s.client.send(new GetFunctionCommand({ FunctionName: 'fn-revs' }))).Configuration!.RevisionId;
+    assert.notEqual(rev2, rev1, 'Pending → Active is a new revision');
+    const stale = await rejects(() => s.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'fn-revs', ZipFile: zip, RevisionId: rev1 })));
+    assert.ok(stale instanceof PreconditionFailedException);
+    assert.equal(stale.message, 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
+    const rev3 = (await s.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'fn-revs', ZipFile: zip, RevisionId: rev2 }))).RevisionId;
+    assert.notEqual(rev3, rev2);
+    await waitUntilFunctionUpdatedV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-revs' });
+    const rev4 = (await s.client.send(new GetFunctionCommand({ FunctionName: 'fn-revs' }))).Configuration!.RevisionId;
+    assert.notEqual(rev4, rev3, 'InProgress → Successful is a new revision');
+    const rev5 = (await s.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'fn-revs', Description: 'd', RevisionId: rev4 }))).RevisionId;
+    assert.notEqual(rev5, rev4);
+    await waitUntilFunctionUpdatedV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-revs' });
+    const rev6 = (await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn-revs' }))).RevisionId;
+    assert.notEqual(rev6, rev5);
+    // Reading does not change it.
+    assert.equal((await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn-revs' }))).RevisionId, rev6);
+  });
+
   it('UpdateFunctionCode stores the new package', async () => {
     await create('fn-code');
     await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-code' });

@@ -91,6 +91,10 @@ describe('PublishVersion', () => {
     await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 10 }, { FunctionName: 'pv-flag', Qualifier: '2' });
     assert.equal((await invoke(s.client, 'pv-flag', {}, { Qualifier: '1' })).json.code, 'A');
     assert.equal((await invoke(s.client, 'pv-flag', {}, { Qualifier: '2' })).json.code, 'B');
+    // Settling gave $LATEST and version 2 new revisions; $LATEST still counts as published as 2.
+    const v2 = await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'pv-flag', Qualifier: '2' }));
+    assert.notEqual(v2.RevisionId, updated.RevisionId);
+    assert.equal((await publish('pv-flag')).Version, '2');
   });
 });
 

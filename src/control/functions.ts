@@ -418,17 +418,24 @@ export class FunctionService {
   /**
    * As on AWS, a create answers `Pending` and an update `InProgress`; the change then settles to
    * Active/Successful once the response is on its way (the package is already unpacked), which is
-   * what the SDK's waiters poll for.
+   * what the SDK's waiters poll for. Settling is a change of its own: AWS gives a new RevisionId at
+   * each transition (recorded in test_function_revisions_basic, test_redundant_updates), so the
+   * RevisionId a Create/Update answered is stale once the function settles.
    */
   private settle(name: string): void {
     setImmediate(() => {
       const fn = this.deps.store.getFunction(name);
-      if (!fn) return;
-      this.deps.store.putConfig({ ...fn.config, state: 'Active', lastUpdateStatus: 'Successful' });
-      // A version published along with the change (`Publish: true`) settles with it.
+      if (!fn || (fn.config.state !== 'Pending' && fn.config.lastUpdateStatus !== 'InProgress')) return;
+      const revisionId = uuid();
+      this.deps.store.putConfig({ ...fn.config, state: 'Active', lastUpdateStatus: 'Successful', revisionId });
+      // A version published along with the change (`Publish: true`) settles with it, and still
+      // counts as published from $LATEST as it is now.
       const last = this.deps.store.lastVersionNumber(name);
       const newest = last > 0 ? this.deps.store.getVersion(name, String(last)) : undefined;
-      if (newest?.state === 'Pending') this.deps.store.putConfig({ ...newest, state: 'Active', lastUpdateStatus: 'Successful' });
+      if (newest?.state === 'Pending') {
+        const publishedFrom = newest.publishedFrom === fn.config.revisionId ? revisionId : newest.publishedFrom;
+        this.deps.store.putConfig({ ...newest, state: 'Active', lastUpdateStatus: 'Successful', revisionId: uuid(), publishedFrom });
+      }
       this.changed(name);
       this.deps.onChange?.(name, '$LATEST');
     });
