@@ -114,7 +114,9 @@ describe('event-invoke configs', () => {
 
     const missingAlias = await rejects(() => s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'cfg-other', Qualifier: 'nope', MaximumRetryAttempts: 0 })));
     assert.equal(missingAlias.name, 'ResourceNotFoundException');
-    assert.equal(missingAlias.message, `Function not found: ${ARN}:cfg-other:nope`);
+    assert.equal(missingAlias.message, "The function doesn't exist.");
+    const getMissingAlias = await rejects(() => s.client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'cfg-other', Qualifier: 'nope' })));
+    assert.equal(getMissingAlias.message, `The function ${ARN}:cfg-other:nope doesn't have an EventInvokeConfig`);
 
     await s.client.send(new DeleteAliasCommand({ FunctionName: 'cfg-other', Name: 'live' }));
     await s.client.send(new DeleteFunctionCommand({ FunctionName: 'cfg-other', Qualifier: '1' }));
@@ -145,11 +147,19 @@ describe('event-invoke configs', () => {
       ['two violations', { MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 1 }, 'ValidationException',
         "2 validation errors detected: Value '5' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 2; Value '1' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 60"],
       ['destination not an ARN', { DestinationConfig: { OnFailure: { Destination: 'nope' } } }, 'ValidationException',
-        "1 validation error detected: Value 'nope' at 'destinationConfig.onFailure.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)"],
+        "1 validation error detected: Value 'nope' at 'destinationConfig.onFailure.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: $|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)"],
       ['the function itself', { DestinationConfig: { OnSuccess: { Destination: `${ARN}:cfg` } } }, 'InvalidParameterValueException',
         "You can't specify the function as a destination for itself."],
       ['the function itself, qualified', { DestinationConfig: { OnFailure: { Destination: `${ARN}:cfg:$LATEST` } } }, 'InvalidParameterValueException',
         "You can't specify the function as a destination for itself."],
+      ['a Lambda function that does not exist', { DestinationConfig: { OnSuccess: { Destination: `${ARN}:doesnotexist` } } }, 'InvalidParameterValueException',
+        `The destination ARN ${ARN}:doesnotexist is invalid.`],
+      ['a missing alias of another function', { DestinationConfig: { OnFailure: { Destination: `${ARN}:cfg-other:nope` } } }, 'InvalidParameterValueException',
+        `The destination ARN ${ARN}:cfg-other:nope is invalid.`],
+      ['a service records cannot go to', { DestinationConfig: { OnSuccess: { Destination: `${ARN.replace(':lambda:', ':iam:')}:cfg` } } }, 'InvalidParameterValueException',
+        `The provided destination config DestinationConfig(onSuccess=OnSuccess(destination=${ARN.replace(':lambda:', ':iam:')}:cfg), onFailure=null) is invalid.`],
+      ['an S3 bucket for successes (failures only)', { DestinationConfig: { OnSuccess: { Destination: 'arn:aws:s3:::bucket' }, OnFailure: {} } }, 'InvalidParameterValueException',
+        'The provided destination config DestinationConfig(onSuccess=OnSuccess(destination=arn:aws:s3:::bucket), onFailure=OnFailure(destination=null)) is invalid.'],
     ];
     for (const [label, input, code, message] of cases) {
       it(`${label} → ${code}`, async () => {
@@ -162,10 +172,38 @@ describe('event-invoke configs', () => {
       });
     }
 
-    it('a missing function → Function not found', async () => {
-      const err = await rejects(() => s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'no-such-fn', MaximumRetryAttempts: 1 })));
-      assert.equal(err.name, 'ResourceNotFoundException');
-      assert.equal(err.message, `Function not found: ${ARN}:no-such-fn`);
+    it('a missing function: Put, Update and List say it does not exist; Get and Delete find no config', async () => {
+      for (const call of [
+        () => s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'no-such-fn', MaximumRetryAttempts: 1 })),
+        () => s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: `${ARN}:no-such-fn`, MaximumRetryAttempts: 1 })),
+        () => s.client.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'no-such-fn', MaximumRetryAttempts: 0 })),
+        () => s.client.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'no-such-fn' })),
+      ]) {
+        const err = await rejects(call);
+        assert.equal(err.name, 'ResourceNotFoundException');
+        assert.equal(err.$metadata.httpStatusCode, 404);
+        assert.equal(err.message, "The function doesn't exist.");
+      }
+      for (const call of [
+        () => s.client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'no-such-fn' })),
+        () => s.client.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: 'no-such-fn' })),
+      ]) {
+        const err = await rejects(call);
+        assert.equal(err.name, 'ResourceNotFoundException');
+        assert.equal(err.message, `The function ${ARN}:no-such-fn:$LATEST doesn't have an EventInvokeConfig`);
+      }
+      // The settings are checked first: nothing to set is refused whether or not the function exists.
+      const nothing = await rejects(() => s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'no-such-fn' })));
+      assert.equal(nothing.message, 'You must specify at least one of error handling or destination setting.');
+    });
+
+    it('a DestinationConfig naming no destination is a setting of its own (200, as AWS answers)', async () => {
+      for (const DestinationConfig of [{ OnSuccess: {} }, { OnFailure: {} }]) {
+        const out = await s.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'cfg-gone', DestinationConfig }));
+        assert.equal(out.$metadata.httpStatusCode, 200);
+        assert.deepEqual(out.DestinationConfig, { OnSuccess: {}, OnFailure: {} });
+        assert.equal(out.MaximumRetryAttempts, undefined);
+      }
     });
 
     it('MaxItems out of range → ValidationException', async () => {

@@ -121,6 +121,21 @@ export function validationError(violations: Violation[]): StratusError {
 export type ThrottleReason = 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded';
 export const throttled = (reason: ThrottleReason) => new StratusError('TooManyRequestsException', 'Rate Exceeded.', { Reason: reason });
 
+// ---- Event-invoke configs (recorded in test_lambda_eventinvokeconfig_exceptions). ----
+
+/** Put/Update/List on a function, version or alias that does not exist. */
+export const eventConfigFunctionMissing = () => new StratusError('ResourceNotFoundException', "The function doesn't exist.");
+
+/** Get/Update/Delete where no config is stored (Get and Delete say so even when the function is missing). */
+export const noEventInvokeConfig = (qualifiedArn: string) =>
+  new StratusError('ResourceNotFoundException', `The function ${qualifiedArn} doesn't have an EventInvokeConfig`);
+
+/** A Lambda destination that does not exist. */
+export const destinationInvalid = (arn: string) => invalidParameter(`The destination ARN ${arn} is invalid.`);
+
+/** A destination of a kind async invocations cannot send to; `config` is Java's rendering of the DestinationConfig. */
+export const destinationConfigInvalid = (config: string) => invalidParameter(`The provided destination config ${config} is invalid.`);
+
 // ---- Function URLs and resource policies (contract D4). ----
 
 export const urlConfigExists = (arn: string) =>

@@ -3,11 +3,13 @@
  * retry attempts, maximum event age and destinations for a function's $LATEST, version or alias.
  */
 import type { FunctionService, FunctionRef } from '../control/functions.js';
-import { invalidParameter, StratusError, validationError, type Violation } from '../errors/catalog.js';
+import {
+  destinationConfigInvalid, destinationInvalid, eventConfigFunctionMissing, invalidParameter, noEventInvokeConfig, StratusError, validationError,
+  type Violation,
+} from '../errors/catalog.js';
 import { parseFunctionName, type Account } from '../shared/arn.js';
 import type { Clock } from '../shared/clock.js';
 import type { AsyncStore, EventInvokeConfig, StoredEventInvokeConfig } from '../store/async-store.js';
-import { arnService } from './destinations.js';
 
 /** AWS's defaults when a setting is absent (contract C3, C4). */
 export const DEFAULT_MAX_RETRIES = 2;
@@ -21,9 +23,16 @@ export interface EffectiveConfig {
   onFailure?: string;
 }
 
-// The model's pattern for DestinationArn (≤350 characters).
-const DESTINATION_ARN = /^$|^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)$/;
-const DESTINATION_PATTERN = '^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)';
+// The model's pattern for DestinationArn (≤350 characters), as AWS quotes it now (2025 recording):
+// an empty string, a Kafka bootstrap URL (event source mappings only), or an ARN.
+const DESTINATION_PATTERN =
+  '$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)';
+const DESTINATION_ARN = new RegExp(`^(?:${DESTINATION_PATTERN})$`);
+
+// The services AWS sends an async invocation's record to; S3 takes failure records only (AWS docs,
+// "Capturing records of Lambda asynchronous invocations").
+const ON_SUCCESS_SERVICES = new Set(['lambda', 'sqs', 'sns', 'events']);
+const ON_FAILURE_SERVICES = new Set([...ON_SUCCESS_SERVICES, 's3']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -34,14 +43,22 @@ export interface EventConfigDeps {
   account: Account;
 }
 
+/** A parsed request: the settings, and the DestinationConfig members as given (for AWS's error text). */
+interface Parsed {
+  config: EventInvokeConfig;
+  given: { onSuccess?: { destination?: string }; onFailure?: { destination?: string } };
+}
+
 export class EventConfigService {
   constructor(private readonly deps: EventConfigDeps) {}
 
   /** PutFunctionEventInvokeConfig replaces the config; UpdateFunctionEventInvokeConfig (merge) changes only what it is given. */
   put(ref: FunctionRef, body: Record<string, unknown>, merge: boolean): StoredEventInvokeConfig {
-    const given = this.parse(ref, body);
-    const qualifier = this.target(ref);
-    let config = given;
+    const parsed = this.parse(body);
+    const qualifier = this.existing(ref);
+    this.checkDestinations(ref, parsed);
+    const given = parsed.config;
+    let config: EventInvokeConfig;
     if (merge) {
       const current = this.require(ref.name, qualifier).config;
       config = { ...current, ...definedOnly(given) };
@@ -58,17 +75,18 @@ export class EventConfigService {
     return stored;
   }
 
+  /** Get looks the config up only: a missing function or alias is a missing config, in AWS's words. */
   get(ref: FunctionRef): StoredEventInvokeConfig {
-    return this.require(ref.name, this.target(ref));
+    return this.require(ref.name, ref.qualifier ?? '$LATEST');
   }
 
   delete(ref: FunctionRef): void {
-    const qualifier = this.target(ref);
-    if (!this.deps.store.deleteConfig(ref.name, qualifier)) throw this.missing(ref.name, qualifier);
+    const qualifier = ref.qualifier ?? '$LATEST';
+    if (!this.deps.store.deleteConfig(ref.name, qualifier)) throw noEventInvokeConfig(this.qualifiedArn(ref.name, qualifier));
   }
 
   list(ref: FunctionRef): StoredEventInvokeConfig[] {
-    this.deps.functions.get({ name: ref.name });
+    this.existing({ name: ref.name });
     return this.deps.store.listConfigs(ref.name);
   }
 
@@ -84,23 +102,33 @@ export class EventConfigService {
   }
 
   /** The qualifier a config belongs to; the function (and version or alias) must exist. */
-  private target(ref: FunctionRef): string {
-    this.deps.functions.get(ref);
+  private existing(ref: FunctionRef): string {
+    if (!this.exists(ref)) throw eventConfigFunctionMissing();
     return ref.qualifier ?? '$LATEST';
+  }
+
+  private exists(ref: FunctionRef): boolean {
+    try {
+      this.deps.functions.get(ref);
+      return true;
+    } catch (err) {
+      if (err instanceof StratusError && err.code === 'ResourceNotFoundException') return false;
+      throw err;
+    }
   }
 
   private require(name: string, qualifier: string): StoredEventInvokeConfig {
     const c = this.deps.store.getConfig(name, qualifier);
-    if (!c) throw this.missing(name, qualifier);
+    if (!c) throw noEventInvokeConfig(this.qualifiedArn(name, qualifier));
     return c;
   }
 
-  private missing(name: string, qualifier: string): StratusError {
-    return new StratusError('ResourceNotFoundException', `The function ${this.deps.functions.arn(name)}:${qualifier} doesn't have an EventInvokeConfig`);
+  private qualifiedArn(name: string, qualifier: string): string {
+    return `${this.deps.functions.arn(name)}:${qualifier}`;
   }
 
   /** Validate a request body (contract C3/D3/D4) into the stored form; '' destinations mean "none". */
-  private parse(ref: FunctionRef, body: Record<string, unknown>): EventInvokeConfig {
+  private parse(body: Record<string, unknown>): Parsed {
     const violations: Violation[] = [];
     const int = (key: string, path: string, min: number, max: number): number | undefined => {
       const v = body[key];
@@ -110,10 +138,11 @@ export class EventConfigService {
       else if (v > max) violations.push({ value: v, path, constraint: `Member must have value less than or equal to ${max}` });
       return v;
     };
-    const out: EventInvokeConfig = {
+    const config: EventInvokeConfig = {
       maximumRetryAttempts: int('MaximumRetryAttempts', 'maximumRetryAttempts', 0, 2),
       maximumEventAgeInSeconds: int('MaximumEventAgeInSeconds', 'maximumEventAgeInSeconds', 60, 21_600),
     };
+    const given: Parsed['given'] = {};
     const dc = body.DestinationConfig;
     if (dc !== undefined && dc !== null) {
       if (!isObject(dc)) throw invalidParameter('DestinationConfig must be an object.');
@@ -121,26 +150,51 @@ export class EventConfigService {
         const d = dc[member];
         if (d === undefined || d === null) continue;
         if (!isObject(d)) throw invalidParameter(`DestinationConfig.${member} must be an object.`);
+        given[key] = {};
         const arn = d.Destination;
         if (arn === undefined || arn === null) continue;
         if (typeof arn !== 'string') throw invalidParameter(`DestinationConfig.${member}.Destination must be a string.`);
         if (arn.length > 350) violations.push({ value: arn, path, constraint: 'Member must have length less than or equal to 350' });
         else if (!DESTINATION_ARN.test(arn)) violations.push({ value: arn, path, constraint: `Member must satisfy regular expression pattern: ${DESTINATION_PATTERN}` });
-        out[key] = arn;
+        config[key] = arn;
+        given[key] = { destination: arn };
       }
     }
     if (violations.length) throw validationError(violations);
-    if (out.maximumRetryAttempts === undefined && out.maximumEventAgeInSeconds === undefined && out.onSuccess === undefined && out.onFailure === undefined)
+    // A DestinationConfig counts as a setting even when it names no destination (AWS accepts
+    // `{"OnSuccess": {}}` alone, recorded).
+    if (config.maximumRetryAttempts === undefined && config.maximumEventAgeInSeconds === undefined && (dc === undefined || dc === null))
       throw invalidParameter('You must specify at least one of error handling or destination setting.');
-    for (const arn of [out.onSuccess, out.onFailure]) {
-      if (!arn || arnService(arn) !== 'lambda') continue;
-      const target = parseFunctionName(arn);
-      const { region, accountId } = this.deps.account;
-      if (target && target.name === ref.name && (target.region ?? region) === region && (target.accountId ?? accountId) === accountId)
-        throw invalidParameter("You can't specify the function as a destination for itself.");
-    }
-    return out;
+    return { config, given };
   }
+
+  /**
+   * The service's rules for destinations, in AWS's texts: a kind of target async records cannot go
+   * to, the function itself, a Lambda function that does not exist.
+   */
+  private checkDestinations(ref: FunctionRef, parsed: Parsed): void {
+    const { onSuccess, onFailure } = parsed.config;
+    const unsupported = (arn: string | undefined, services: Set<string>) => !!arn && !services.has(destinationService(arn));
+    if (unsupported(onSuccess, ON_SUCCESS_SERVICES) || unsupported(onFailure, ON_FAILURE_SERVICES))
+      throw destinationConfigInvalid(javaDestinationConfig(parsed.given));
+    const { region, accountId } = this.deps.account;
+    for (const arn of [onSuccess, onFailure]) {
+      if (!arn || destinationService(arn) !== 'lambda') continue;
+      const target = parseFunctionName(arn);
+      const mine = !!target && (target.region ?? region) === region && (target.accountId ?? accountId) === accountId;
+      if (mine && target.name === ref.name) throw invalidParameter("You can't specify the function as a destination for itself.");
+      if (!mine || !this.exists({ name: target.name, qualifier: target.qualifier })) throw destinationInvalid(arn);
+    }
+  }
+}
+
+/** The service an ARN names (`arn:aws:<service>:…`); '' for anything else (a `kafka://` URL). */
+const destinationService = (arn: string): string => (arn.startsWith('arn:') ? (arn.split(':')[2] ?? '') : '');
+
+/** The DestinationConfig as AWS's Java service prints it in its error text. */
+function javaDestinationConfig(g: Parsed['given']): string {
+  const member = (name: string, d: { destination?: string } | undefined) => (d ? `${name}(destination=${d.destination ?? 'null'})` : 'null');
+  return `DestinationConfig(onSuccess=${member('OnSuccess', g.onSuccess)}, onFailure=${member('OnFailure', g.onFailure)})`;
 }
 
 /** The wire shape (FunctionEventInvokeConfig): LastModified in epoch seconds (a number, contract C0), FunctionArn qualified. */
