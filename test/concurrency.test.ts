@@ -179,6 +179,58 @@ describe('provisioned concurrency', () => {
     assert.equal(none.message, 'No Provisioned Concurrency Config found for this function');
   });
 
+  it('names what is missing as AWS does (recorded test_provisioned_concurrency_exceptions)', async () => {
+    const cases: [() => Promise<unknown>, string, string][] = [
+      // A missing function is reported as its missing alias or version.
+      [() => status('noalias'), 'ResourceNotFoundException', `Cannot find alias arn: ${ARN}:pc:noalias`],
+      [() => s.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'doesnotexist', Qualifier: 'noalias' })), 'ResourceNotFoundException', `Cannot find alias arn: ${ARN}:doesnotexist:noalias`],
+      [() => status('10'), 'ResourceNotFoundException', `Function not found: ${ARN}:pc:10`],
+      [() => status('$LATEST'), 'InvalidParameterValueException', 'The function resource provided must be an alias or a published version.'],
+      [() => s.client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'doesnotexist' })), 'ResourceNotFoundException', `Function not found: ${ARN}:doesnotexist`],
+      [() => s.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'doesnotexist', Qualifier: '1' })), 'ResourceNotFoundException', `Function not found: ${ARN}:doesnotexist:1`],
+      [() => s.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: 'noalias' })), 'ResourceNotFoundException', `Cannot find alias arn: ${ARN}:pc:noalias`],
+      [() => s.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '10' })), 'ResourceNotFoundException', `Function not found: ${ARN}:pc:10`],
+      [() => s.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '$LATEST' })), 'InvalidParameterValueException', 'The function resource provided must be an alias or a published version.'],
+      [() => s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'doesnotexist', Qualifier: 'noalias', ProvisionedConcurrentExecutions: 1 })), 'ResourceNotFoundException', `Cannot find alias arn: ${ARN}:doesnotexist:noalias`],
+      [() => s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'doesnotexist', Qualifier: '1', ProvisionedConcurrentExecutions: 1 })), 'ResourceNotFoundException', `Function not found: ${ARN}:doesnotexist:1`],
+      [() => s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '10', ProvisionedConcurrentExecutions: 1 })), 'ResourceNotFoundException', `Function not found: ${ARN}:pc:10`],
+    ];
+    for (const [call, name, message] of cases) {
+      const err = await rejects(call);
+      assert.deepEqual([err.name, err.message], [name, message]);
+    }
+    // Deleting a configuration that is not there, of a version that is, succeeds.
+    const del = await s.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1' }));
+    assert.equal(del.$metadata.httpStatusCode, 204);
+  });
+
+  it('refuses more than the unreserved pool, then below its minimum, with AWS’s texts', async () => {
+    const put = (n: number) => s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1', ProvisionedConcurrentExecutions: n }));
+    const above = await rejects(() => put(1001));
+    assert.equal(above.message, "Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [1000].");
+    const below = await rejects(() => put(1000));
+    assert.equal(below.message, "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].");
+    assert.equal(below.name, 'InvalidParameterValueException');
+  });
+
+  it('a version and an alias on it cannot both be provisioned (AWS’s 409s)', async () => {
+    await deploy(s.client, 'pc-both', SLOW);
+    await s.client.send(new PublishVersionCommand({ FunctionName: 'pc-both' }));
+    await s.client.send(new CreateAliasCommand({ FunctionName: 'pc-both', Name: 'live', FunctionVersion: '1' }));
+    const put = (Qualifier: string) => s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc-both', Qualifier, ProvisionedConcurrentExecutions: 1 }));
+    await put('1');
+    const onAlias = await rejects(() => put('live'));
+    assert.equal(onAlias.name, 'ResourceConflictException');
+    assert.equal(onAlias.$metadata.httpStatusCode, 409);
+    assert.equal(onAlias.message, "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version");
+    await s.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'pc-both', Qualifier: '1' }));
+    await put('live');
+    const onVersion = await rejects(() => put('1'));
+    assert.equal(onVersion.name, 'ResourceConflictException');
+    assert.equal(onVersion.message, 'Version is pointed by a Provisioned Concurrency alias');
+    await s.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'pc-both', Qualifier: 'live' }));
+  });
+
   it('initialises N environments ahead: IN_PROGRESS → READY, no Init Duration, never reaped, spill-over on demand', async () => {
     const put = await s.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1', ProvisionedConcurrentExecutions: 2 }));
     assert.equal(put.$metadata.httpStatusCode, 202);

@@ -22,6 +22,7 @@ export interface ConcurrencyDeps {
   onProvisionedChange: (name: string) => void;
 }
 
+const UNPUBLISHED = 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.';
 const notFound = () => new StratusError('ProvisionedConcurrencyConfigNotFoundException', 'No Provisioned Concurrency Config found for this function');
 
 export class ConcurrencyService {
@@ -41,6 +42,11 @@ export class ConcurrencyService {
     return this.deps.accountLimit;
   }
 
+  /** Executions that must stay unreserved (AWS's minimum, named in its refusals). */
+  get minUnreserved(): number {
+    return MIN_UNRESERVED;
+  }
+
   getReserved(ref: FunctionRef): number | undefined {
     this.unqualified(ref);
     return this.deps.fns.get(ref).reservedConcurrency;
@@ -56,8 +62,8 @@ export class ConcurrencyService {
       // AWS names $LATEST when the function is missing, here only (recorded; Get/Delete do not).
       this.deps.fns.get({ name: ref.name, qualifier: '$LATEST' });
       const others = this.deps.store.totalReserved(ref.name);
-      if (this.deps.accountLimit - others - n < MIN_UNRESERVED)
-        throw invalidParameter(`Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${MIN_UNRESERVED}].`);
+      if (this.deps.accountLimit - others - n < this.minUnreserved)
+        throw invalidParameter(`Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${this.minUnreserved}].`);
       const provisioned = this.deps.store.listProvisioned(ref.name).reduce((sum, p) => sum + p.requested, 0);
       if (n < provisioned)
         throw new StratusError('ResourceConflictException', `Reserved concurrency ${n} is below the ${provisioned} provisioned environments of this function: lower or delete its provisioned concurrency first.`);
@@ -84,8 +90,8 @@ export class ConcurrencyService {
   }
 
   getProvisioned(ref: FunctionRef): ProvisionedConfig {
-    const q = this.provisionedQualifier(ref);
-    const found = this.deps.store.listProvisioned(ref.name).find((p) => p.qualifier === q);
+    const q = this.provisionedQualifier(ref, 'read');
+    const found = this.provisioned(ref.name, q);
     if (!found) throw notFound();
     return found;
   }
@@ -101,13 +107,22 @@ export class ConcurrencyService {
     if (typeof n !== 'number' || !Number.isInteger(n)) throw invalidParameter('ProvisionedConcurrentExecutions must be an integer.');
     if (n < 1) throw validationError([{ value: n, path: 'provisionedConcurrentExecutions', constraint: 'Member must have value greater than or equal to 1' }]);
     return this.deps.fns.serial(async () => {
-      const q = this.provisionedQualifier(ref);
+      const q = this.provisionedQualifier(ref, 'put');
+      this.checkOverlap(ref.name, q);
       const fn = this.deps.fns.get({ name: ref.name });
       const others = this.deps.store.listProvisioned(ref.name).filter((p) => p.qualifier !== q).reduce((sum, p) => sum + p.requested, 0);
-      if (fn.reservedConcurrency !== undefined && n + others > fn.reservedConcurrency)
-        throw invalidParameter('Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function');
-      if (n + others > this.unreserved() - MIN_UNRESERVED + (fn.reservedConcurrency ?? 0))
-        throw invalidParameter(`Requested Provisioned Concurrency exceeds the account's UnreservedConcurrentExecution minimum value of [${MIN_UNRESERVED}].`);
+      if (fn.reservedConcurrency !== undefined) {
+        if (n + others > fn.reservedConcurrency)
+          throw invalidParameter('Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function');
+      } else {
+        // Without a reservation it comes out of the account's unreserved pool (recorded in
+        // test_provisioned_concurrency_limits: above the pool, then into its minimum).
+        const pool = this.unreserved();
+        if (n + others > pool)
+          throw invalidParameter(`Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [${pool}].`);
+        if (pool - (n + others) < this.minUnreserved)
+          throw invalidParameter(`Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${this.minUnreserved}].`);
+      }
       const config: ProvisionedConfig = { functionName: ref.name, qualifier: q, requested: n, lastModified: this.deps.clock.now() };
       this.deps.store.putProvisioned(config);
       this.deps.onProvisionedChange(ref.name);
@@ -115,28 +130,51 @@ export class ConcurrencyService {
     });
   }
 
+  /** As on AWS, deleting a configuration that is not there (of a version or alias that is) succeeds. */
   deleteProvisioned(ref: FunctionRef): Promise<void> {
     return this.deps.fns.serial(async () => {
-      const found = this.getProvisioned(ref);
-      this.deps.store.deleteProvisioned(ref.name, found.qualifier);
+      const q = this.provisionedQualifier(ref, 'read');
+      if (!this.provisioned(ref.name, q)) return;
+      this.deps.store.deleteProvisioned(ref.name, q);
       this.deps.onProvisionedChange(ref.name);
     });
   }
 
-  /** The qualifier a provisioned configuration applies to: a published version or an alias, never $LATEST. */
-  private provisionedQualifier(ref: FunctionRef): string {
+  private provisioned(name: string, qualifier: string): ProvisionedConfig | undefined {
+    return this.deps.store.listProvisioned(name).find((p) => p.qualifier === qualifier);
+  }
+
+  /**
+   * The qualifier a provisioned configuration applies to: a published version or an alias, never
+   * $LATEST. A missing function is reported as its missing version or alias, qualified (recorded in
+   * test_provisioned_concurrency_exceptions).
+   */
+  private provisionedQualifier(ref: FunctionRef, op: 'put' | 'read'): string {
     const q = ref.qualifier;
     if (q === undefined) throw validationError([{ value: null, path: 'qualifier', constraint: 'Member must not be null' }]);
-    if (q === '$LATEST') throw invalidParameter('Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
-    this.deps.fns.get({ name: ref.name });
+    if (q === '$LATEST')
+      throw invalidParameter(op === 'put' ? UNPUBLISHED : 'The function resource provided must be an alias or a published version.');
     if (isVersionNumber(q)) {
       if (!this.deps.fns.version(ref.name, q)) throw functionNotFound(this.deps.fns.arn(ref.name, q));
     } else {
       const alias = this.deps.fns.alias(ref.name, q);
       if (!alias) throw new StratusError('ResourceNotFoundException', `Cannot find alias arn: ${this.deps.fns.arn(ref.name, q)}`);
-      if (alias.functionVersion === '$LATEST') throw invalidParameter('Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
+      if (op === 'put' && alias.functionVersion === '$LATEST') throw invalidParameter(UNPUBLISHED);
     }
     return q;
+  }
+
+  /** A version and an alias pointing at it cannot both have provisioned concurrency (AWS's 409s, recorded). */
+  private checkOverlap(name: string, q: string): void {
+    if (isVersionNumber(q)) {
+      const aliases = this.deps.store.listAliases(name).filter((a) => a.functionVersion === q);
+      if (aliases.some((a) => this.provisioned(name, a.name)))
+        throw new StratusError('ResourceConflictException', 'Version is pointed by a Provisioned Concurrency alias');
+    } else {
+      const version = this.deps.fns.alias(name, q)!.functionVersion;
+      if (this.provisioned(name, version))
+        throw new StratusError('ResourceConflictException', "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version");
+    }
   }
 
   private unqualified(ref: FunctionRef): void {
