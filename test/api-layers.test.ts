@@ -29,6 +29,9 @@ async function rejects(p: Promise<unknown>, name: string, message: string | RegE
   });
 }
 
+const LAYER_VERSION_ARN =
+  '(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)';
+
 const publish = (name: string, extra: Record<string, unknown> = {}) =>
   s.client.send(new PublishLayerVersionCommand({ LayerName: name, Content: { ZipFile: zip }, ...extra }));
 
@@ -84,6 +87,14 @@ describe('PublishLayerVersion / GetLayerVersion', () => {
     await rejects(s.client.send(new GetLayerVersionCommand({ LayerName: 'gone', VersionNumber: 1 })), 'ResourceNotFoundException', 'The resource you requested does not exist.');
   });
 
+  it('refuses a version number below 1 on Get and Delete (AWS’s text, recorded)', async () => {
+    await publish('low');
+    for (const VersionNumber of [0, -1]) {
+      await rejects(s.client.send(new GetLayerVersionCommand({ LayerName: 'low', VersionNumber })), 'InvalidParameterValueException', 'Layer Version Cannot be less than 1');
+      await rejects(s.client.send(new DeleteLayerVersionCommand({ LayerName: 'low', VersionNumber })), 'InvalidParameterValueException', 'Layer Version Cannot be less than 1');
+    }
+  });
+
   it('validates as AWS does', async () => {
     await rejects(publish('bad name!'), 'ValidationException',
       "1 validation error detected: Value 'bad name!' at 'layerName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+");
@@ -103,7 +114,8 @@ describe('PublishLayerVersion / GetLayerVersion', () => {
       s.client.send(new PublishLayerVersionCommand({ LayerName: 'junk', Content: { ZipFile: Buffer.from('not a zip') } })),
       'InvalidParameterValueException', 'Could not unzip uploaded file. Please check your file, then try to upload again.',
     );
-    await rejects(s.client.send(new GetLayerVersionByArnCommand({ Arn: 'arn:aws:lambda:us-east-1:000000000000:function:f' })), 'ValidationException', /at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern/);
+    await rejects(s.client.send(new GetLayerVersionByArnCommand({ Arn: ARN('shape') })), 'ValidationException',
+      `1 validation error detected: Value '${ARN('shape')}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: ${LAYER_VERSION_ARN}`);
     await rejects(s.client.send(new ListLayersCommand({ MaxItems: 51 })), 'ValidationException', /at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 50$/);
     await rejects(s.client.send(new ListLayersCommand({ CompatibleRuntime: 'cobol' as never })), 'ValidationException', /at 'compatibleRuntime' failed to satisfy constraint/);
   });
@@ -204,6 +216,23 @@ describe('Layers on functions', () => {
     await rejects(s.client.send(new GetFunctionCommand({ FunctionName: 'rules-fn' })), 'ResourceNotFoundException', /Function not found/);
     await deploy(s.client, 'rules-upd', HELLO_NODE);
     await rejects(s.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'rules-upd', Layers: [ARN('rules', 2)] })), 'InvalidParameterValueException', `Layer version ${ARN('rules', 2)} does not exist.`);
+  });
+
+  it('refuses a layer ARN without a version, and a layer of another region, as recorded on AWS', async () => {
+    const v1 = await publish('shapes');
+    await deploy(s.client, 'layer-shapes', HELLO_NODE);
+    const update = (Layers: string[]) => s.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'layer-shapes', Layers }));
+    await rejects(update([v1.LayerVersionArn!, ARN('shapes')]), 'ValidationException',
+      `1 validation error detected: Value '[${v1.LayerVersionArn}, ${ARN('shapes')}]' at 'layers' failed to satisfy constraint: Member must satisfy constraint: ` +
+        `[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ${LAYER_VERSION_ARN}, Member must not be null]`);
+    const elsewhere = 'arn:aws:lambda:eu-west-1:000000000000:layer:shapes:1';
+    await rejects(update([elsewhere]), 'InvalidParameterValueException', 'Layers are not in the same region as the function. Layers are expected to be in region us-east-1.');
+    await rejects(
+      s.client.send(new CreateFunctionCommand({ FunctionName: 'layer-elsewhere', Role: ROLE, Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: zip }, Layers: [elsewhere] })),
+      'InvalidParameterValueException', 'Layers are not in the same region as the function. Layers are expected to be in region us-east-1.',
+    );
+    // An AWS-managed layer has the model's form but does not exist here.
+    await rejects(update(['arn:aws:lambda:::awslayer:AWSLambda-Python-AWS-SDK']), 'InvalidParameterValueException', 'Layer version arn:aws:lambda:::awslayer:AWSLambda-Python-AWS-SDK does not exist.');
   });
 
   it('counts layers in the 250 MB unzipped limit', async () => {

@@ -14,7 +14,12 @@ import { AWS_RUNTIMES, DEPRECATED_RUNTIMES } from './runtimes.js';
 
 export const LAYER_NAME_PATTERN = '(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+';
 const LAYER_NAME_RE = new RegExp(`^(?:${LAYER_NAME_PATTERN})$`);
-export const LAYER_VERSION_ARN_PATTERN = 'arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+';
+/** The model's LayerVersionArn (a function's Layers, GetLayerVersionByArn), as AWS quotes it now (2025 recordings). */
+export const LAYER_VERSION_ARN_PATTERN =
+  '(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)';
+const LAYER_VERSION_ARN_RE = new RegExp(`^(?:${LAYER_VERSION_ARN_PATTERN})$`);
+/** A layer version ARN as a function's Layers takes it (1–2048 characters, the pattern above). */
+export const isLayerVersionArn = (arn: string): boolean => arn.length >= 1 && arn.length <= 2048 && LAYER_VERSION_ARN_RE.test(arn);
 const ARCHITECTURES = ['x86_64', 'arm64'];
 /** The model's Runtime enum: CompatibleRuntimes may name deprecated runtimes too. */
 const RUNTIME_ENUM: readonly string[] = [...AWS_RUNTIMES, ...DEPRECATED_RUNTIMES];
@@ -63,15 +68,15 @@ export class LayerService {
       violations.push({ value: license, path: 'licenseInfo', constraint: 'Member must have length less than or equal to 512' });
     const runtimes = optionalList(body, 'CompatibleRuntimes');
     if (runtimes) {
-      if (runtimes.length > 15) violations.push({ value: javaList(runtimes), path: 'compatibleRuntimes', constraint: 'Member must have length less than or equal to 15' });
+      if (runtimes.length > 15) violations.push({ value: runtimes, path: 'compatibleRuntimes', constraint: 'Member must have length less than or equal to 15' });
       if (runtimes.some((r) => !RUNTIME_ENUM.includes(r)))
-        violations.push({ value: javaList(runtimes), path: 'compatibleRuntimes', constraint: `Member must satisfy constraint: [Member must satisfy enum value set: [${RUNTIME_ENUM.join(', ')}]]` });
+        violations.push({ value: runtimes, path: 'compatibleRuntimes', constraint: `Member must satisfy constraint: [Member must satisfy enum value set: [${RUNTIME_ENUM.join(', ')}]]` });
     }
     const architectures = optionalList(body, 'CompatibleArchitectures');
     if (architectures) {
-      if (architectures.length > 2) violations.push({ value: javaList(architectures), path: 'compatibleArchitectures', constraint: 'Member must have length less than or equal to 2' });
+      if (architectures.length > 2) violations.push({ value: architectures, path: 'compatibleArchitectures', constraint: 'Member must have length less than or equal to 2' });
       if (architectures.some((a) => !ARCHITECTURES.includes(a)))
-        violations.push({ value: javaList(architectures), path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]' });
+        violations.push({ value: architectures, path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]' });
     }
     if (violations.length) throw validationError(violations);
     const name = this.ownName(label, true);
@@ -96,6 +101,9 @@ export class LayerService {
   /** GetLayerVersion. */
   get(label: string, versionLabel: string): LayerVersion {
     const version = parseVersionNumber(versionLabel);
+    const violations = checkLayerName(label);
+    if (violations.length) throw validationError(violations);
+    checkVersionNumber(version);
     const v = this.lookup(label, version);
     if (!v) throw layerNotFound();
     return v;
@@ -105,7 +113,7 @@ export class LayerService {
   getByArn(arn: string | null): LayerVersion {
     if (arn === null || arn === '') throw validationError([{ value: null, path: 'arn', constraint: 'Member must not be null' }]);
     const parsed = parseLayerArn(arn);
-    if (!parsed || parsed.version === undefined || arn.length > 140)
+    if (!parsed || parsed.version === undefined || arn.length > 140 || !LAYER_VERSION_ARN_RE.test(arn))
       throw validationError([{ value: arn, path: 'arn', constraint: `Member must satisfy regular expression pattern: ${LAYER_VERSION_ARN_PATTERN}` }]);
     const v = this.mine(parsed) ? this.deps.store.getLayerVersion(parsed.name, parsed.version) : undefined;
     if (!v) throw layerNotFound();
@@ -148,6 +156,7 @@ export class LayerService {
     const version = parseVersionNumber(versionLabel);
     const violations = checkLayerName(label);
     if (violations.length) throw validationError(violations);
+    checkVersionNumber(version);
     const name = this.ownName(label, false);
     return this.deps.exclusive(async () => {
       if (name === undefined || !this.deps.store.deleteLayerVersion(name, version)) return;
@@ -160,6 +169,9 @@ export class LayerService {
    * AWS's errors; validate.ts has already checked the count and the ARN pattern.
    */
   resolveForFunction(arns: readonly string[]): LayerRef[] {
+    const { region } = this.deps.account;
+    if (arns.some((arn) => { const p = parseLayerArn(arn); return p !== undefined && p.region !== region; }))
+      throw invalidParameter(`Layers are not in the same region as the function. Layers are expected to be in region ${region}.`);
     const seen = new Map<string, string>();
     for (const arn of arns) {
       const layer = arn.slice(0, arn.lastIndexOf(':'));
@@ -204,9 +216,6 @@ export class LayerService {
   }
 }
 
-/** AWS renders a list in a validation message as Java does: `[a, b]`. */
-const javaList = (l: readonly string[]): string => `[${l.join(', ')}]`;
-
 /** The total unzipped size of a function's layers (the 250 MB limit covers code and layers together). */
 export const layersUnzipped = (layers: readonly LayerRef[]): number => layers.reduce((n, l) => n + l.unzippedSize, 0);
 
@@ -223,6 +232,11 @@ function parseVersionNumber(label: string): number {
   if (!/^-?\d+$/.test(label) || !Number.isSafeInteger(n))
     throw new StratusError('InvalidRequestContentException', `Could not parse request: VersionNumber must be a number, got '${label}'`);
   return n;
+}
+
+/** Version numbers start at 1 (AWS's text for 0 and below, recorded in test_layer_exceptions). */
+function checkVersionNumber(version: number): void {
+  if (version < 1) throw invalidParameter('Layer Version Cannot be less than 1');
 }
 
 function checkFilter(f: ListFilter): void {

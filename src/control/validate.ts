@@ -5,6 +5,7 @@
  */
 import { invalidParameter, validationError, StratusError, type Violation } from '../errors/catalog.js';
 import { LIMITS } from './limits.js';
+import { isLayerVersionArn, LAYER_VERSION_ARN_PATTERN } from './layers.js';
 import { FUNCTION_NAME, shapeViolations } from './names.js';
 import type { FunctionConfig, LogFormat } from './model.js';
 import { AWS_RUNTIMES, DEPRECATED_RUNTIMES } from './runtimes.js';
@@ -14,7 +15,6 @@ const ROLE_RE = new RegExp(`^${ROLE_PATTERN}$`);
 const HANDLER_PATTERN = '[^\\s]+';
 const ENV_NAME_PATTERN = '[a-zA-Z]([a-zA-Z0-9_])+';
 const ENV_NAME_RE = new RegExp(`^${ENV_NAME_PATTERN}$`);
-const LAYER_ARN_RE = /^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+$/;
 
 /** Variables the platform sets that a function may not override (contract A7). */
 export const RESERVED_ENV = new Set([
@@ -161,6 +161,18 @@ export function parseConfigInput(body: Record<string, unknown>, opts: ValidateOp
       logGroup: group ?? '',
     };
   }
+  let layers: string[] | undefined;
+  if (body.Layers !== undefined && body.Layers !== null) {
+    if (!Array.isArray(body.Layers) || body.Layers.some((l) => typeof l !== 'string')) throw typeError('Layers', 'a list of strings');
+    layers = body.Layers as string[];
+    // AWS quotes every constraint of the list's members when one fails (recorded in test_layer_function_exceptions).
+    if (!layers.every(isLayerVersionArn))
+      v.push({
+        value: layers,
+        path: 'layers',
+        constraint: `Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ${LAYER_VERSION_ARN_PATTERN}, Member must not be null]`,
+      });
+  }
   const runtime = str(body, 'Runtime');
   if (v.length) throw validationError(v);
 
@@ -194,11 +206,8 @@ export function parseConfigInput(body: Record<string, unknown>, opts: ValidateOp
       );
     out.environment = envVars;
   }
-  if (body.Layers !== undefined && body.Layers !== null) {
-    if (!Array.isArray(body.Layers) || body.Layers.some((l) => typeof l !== 'string')) throw typeError('Layers', 'a list of strings');
-    const layers = body.Layers as string[];
+  if (layers) {
     if (layers.length > LIMITS.layers) throw invalidParameter('Cannot reference more than 5 layers.');
-    for (const l of layers) if (!LAYER_ARN_RE.test(l)) throw invalidParameter(`Layer version ${l} does not exist.`);
     out.layers = layers;
   }
   if (logging) out.logging = logging;

@@ -108,7 +108,10 @@ export interface Violation {
   constraint: string;
 }
 
-const renderValue = (v: unknown): string => (v === null || v === undefined ? 'null' : `'${typeof v === 'string' ? v : JSON.stringify(v)}'`);
+/** A value as AWS's Java service prints it: strings bare, lists as `[a, b]`, inside quotes. */
+const renderValue = (v: unknown): string => (v === null || v === undefined ? 'null' : `'${javaString(v)}'`);
+const javaString = (v: unknown): string =>
+  typeof v === 'string' ? v : Array.isArray(v) ? `[${v.map(javaString).join(', ')}]` : JSON.stringify(v);
 
 /** `N validation error(s) detected: Value '…' at '…' failed to satisfy constraint: …; …` */
 export function validationError(violations: Violation[]): StratusError {
