@@ -281,6 +281,29 @@ describe('tags', () => {
     const tooMany = await rejects(() => s.client.send(new TagResourceCommand({ Resource: fn.FunctionArn, Tags: many })));
     assert.equal(tooMany.message, 'Number of tags exceeds resource tag limit.');
   });
+
+  it('answers AWS’s texts for a malformed ARN, an empty Tags map and resources Stratus does not have (recorded)', async () => {
+    const fn = await create('fn-tag-errors');
+    const TAGGABLE =
+      'arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)';
+    for (const bad of ['arn:aws:something', 'arn:aws:lambda:us-east-1:000000000000:foobar:x']) {
+      const err = await rejects(() => s.client.send(new TagResourceCommand({ Resource: bad, Tags: { a: 'b' } })));
+      assert.equal(err.name, 'ValidationException');
+      assert.equal(err.message, `1 validation error detected: Value '${bad}' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: ${TAGGABLE}`);
+    }
+    const empty = await rejects(() => s.client.send(new TagResourceCommand({ Resource: fn.FunctionArn, Tags: {} })));
+    assert.ok(empty instanceof InvalidParameterValueException);
+    assert.equal(empty.message, 'An error occurred and the request cannot be processed.');
+    const missing = await rejects(() => s.client.send(new TagResourceCommand({ Resource: 'arn:aws:lambda:us-east-1:000000000000:function:doesnotexist', Tags: { a: 'b' } })));
+    assert.equal(missing.message, 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:doesnotexist');
+    // The qualifier is refused before the function is looked up.
+    const aliased = await rejects(() => s.client.send(new ListTagsCommand({ Resource: 'arn:aws:lambda:us-east-1:000000000000:function:doesnotexist:alias' })));
+    assert.equal(aliased.message, 'Tags on function aliases and versions are not supported. Please specify a function ARN.');
+    const esm = 'arn:aws:lambda:us-east-1:000000000000:event-source-mapping:0a1b2c3d-0000-4000-8000-0123456789ab';
+    assert.equal((await rejects(() => s.client.send(new ListTagsCommand({ Resource: esm })))).message, `Event source mapping not found: ${esm}`);
+    const cp = 'arn:aws:lambda:us-east-1:000000000000:capacity-provider:cp1';
+    assert.equal((await rejects(() => s.client.send(new ListTagsCommand({ Resource: cp })))).message, `Capacity provider not found: ${cp}`);
+  });
 });
 
 describe('persistence', () => {

@@ -15,7 +15,7 @@ import { collectGarbage, ingestZip } from './code.js';
 import { layersUnzipped } from './layers.js';
 import { LIMITS } from './limits.js';
 import type { AliasConfig, FunctionConfig, LayerRef, StoredFunction } from './model.js';
-import { NAMESPACED, shapeViolations, type RefForm } from './names.js';
+import { NAMESPACED, shapeViolations, TAGGABLE_RESOURCE, type RefForm } from './names.js';
 import { checkFunctionName, parseConfigInput, type ConfigInput } from './validate.js';
 
 export interface FunctionServiceDeps {
@@ -364,17 +364,27 @@ export class FunctionService {
     return version;
   }
 
-  /** TagResource / UntagResource / ListTags take an unqualified function ARN. */
+  /**
+   * TagResource / UntagResource / ListTags take a TaggableResource ARN; of those, Stratus has
+   * functions (unqualified). Event source mappings and capacity providers are never found, in
+   * AWS's words; layers and code-signing configs are refused as not taggable here.
+   */
   resolveTagResource(arn: string): string {
-    const parsed = parseFunctionName(arn);
-    if (!parsed || !arn.startsWith('arn:')) throw invalidParameter(`Invalid ARN: ${arn}`);
-    if (parsed.qualifier) throw invalidParameter('Tags on function aliases and versions are not supported. Please specify a function ARN.');
+    const violations = shapeViolations(arn, TAGGABLE_RESOURCE, 'resource');
+    if (violations.length) throw validationError(violations);
+    const kind = arn.split(':')[5];
+    if (kind === 'event-source-mapping') throw new StratusError('ResourceNotFoundException', `Event source mapping not found: ${arn}`);
+    if (kind === 'capacity-provider') throw new StratusError('ResourceNotFoundException', `Capacity provider not found: ${arn}`);
+    if (kind !== 'function') throw invalidParameter(`Stratus keeps tags on functions only, not on ${kind} resources: ${arn}`);
+    if (parseFunctionName(arn)?.qualifier) throw invalidParameter('Tags on function aliases and versions are not supported. Please specify a function ARN.');
     return this.resolveRef(arn).name;
   }
 
   tag(arn: string, tags: unknown): void {
     const name = this.resolveTagResource(arn);
     const fn = this.get({ name });
+    // AWS's (generic) answer to an empty Tags map (recorded in test_tag_exceptions).
+    if (isObject(tags) && Object.keys(tags).length === 0) throw invalidParameter('An error occurred and the request cannot be processed.');
     const merged = { ...fn.tags, ...parseTags(tags) };
     if (Object.keys(merged).length > LIMITS.tags) throw invalidParameter('Number of tags exceeds resource tag limit.');
     this.deps.store.setTags(name, merged);

@@ -37,6 +37,12 @@ export const QUALIFIER = shape('\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+', 128
 /** Qualifier: the provisioned-concurrency operations'. */
 export const PROVISIONED_QUALIFIER = shape('(|[a-zA-Z0-9$_-]+)', 128);
 
+/** TaggableResource: what Tag/Untag/ListTags take (recorded in test_tag_exceptions). */
+export const TAGGABLE_RESOURCE = shape(
+  'arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)',
+  256,
+);
+
 /** The forms one operation takes its FunctionName and `?Qualifier` in. */
 export interface RefForm {
   name: StringShape;
