@@ -103,12 +103,29 @@ describe('CreateFunction', () => {
     assert.match(err.message, /^1 validation error detected: Value 'bad name!' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: /);
   });
 
-  it('rejects a name longer than 64 characters', async () => {
+  it('rejects a name longer than 64 characters as AWS does: the validation text, as an InvalidParameterValueException', async () => {
     const long = 'f'.repeat(65);
     const err = await rejects(() => create(long));
-    assert.equal(err.name, 'ValidationException');
+    assert.equal(err.name, 'InvalidParameterValueException');
+    assert.equal(err.$metadata.httpStatusCode, 400);
     assert.equal(err.message, `1 validation error detected: Value '${long}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64`);
     await create('g'.repeat(64));
+  });
+
+  it('refuses another account’s function ARN with AWS’s bare 403, and another region’s with AWS’s 404', async () => {
+    const other = await rejects(() => create('arn:aws:lambda:us-east-1:123456789012:function:theirs'));
+    assert.equal(other.name, 'AccessDeniedException');
+    assert.equal(other.$metadata.httpStatusCode, 403);
+    // AWS's body carries no text (recorded: Message null); the SDK then says "UnknownError".
+    assert.equal(other.message, 'UnknownError');
+    const region = await rejects(() => create('arn:aws:lambda:ap-southeast-1:000000000000:function:elsewhere'));
+    assert.equal(region.name, 'ResourceNotFoundException');
+    assert.equal(region.message, "Functions from 'ap-southeast-1' are not reachable in this region ('us-east-1')");
+    // A full or partial ARN of this account creates the function it names.
+    const byArn = await create('arn:aws:lambda:us-east-1:000000000000:function:by-arn');
+    assert.equal(byArn.FunctionName, 'by-arn');
+    const partial = await create('000000000000:function:by-partial-arn');
+    assert.equal(partial.FunctionName, 'by-partial-arn');
   });
 
   it('rejects environment variables over 4 KB, measuring the JSON', async () => {

@@ -90,6 +90,8 @@ const CASES: [string, Case, Partial<Record<Op, ReturnType<typeof summary>>>][] =
     delete: { code: 'ResourceNotFoundException', message: `Function not found: ${ARN}:${a(65)}` },
     // An unqualified invoke of a missing function names $LATEST.
     invoke: { code: 'ResourceNotFoundException', message: `Function not found: ${ARN}:${a(65)}:$LATEST` },
+    // AWS words it as a validation error but sends an InvalidParameterValueException.
+    create: { code: 'InvalidParameterValueException', errors: [length(a(65), 64)] },
   }],
   ['a long name in an invalid region', { FunctionName: longRegion }, {
     get: { code: 'ValidationException', errors: [pattern(longRegion, NAMESPACED)] },

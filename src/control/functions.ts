@@ -3,7 +3,7 @@
  * qualifier (version or alias) to the version it names. The domain side of the Lambda API.
  */
 import {
-  functionExists, functionNotFound, invalidParameter, revisionMismatch, StratusError, unzippedTooLarge, updateInProgress, validationError,
+  accessDenied, functionExists, functionNotFound, invalidParameter, invalidParameterViolation, revisionMismatch, StratusError, unzippedTooLarge, updateInProgress, validationError,
   type Violation,
 } from '../errors/catalog.js';
 import { functionArn, parseFunctionName, type Account } from '../shared/arn.js';
@@ -205,7 +205,14 @@ export class FunctionService {
     if (body.Role === undefined || body.Role === null) violations.push({ value: null, path: 'role', constraint: 'Member must not be null' });
     if (body.Code === undefined || body.Code === null) violations.push({ value: null, path: 'code', constraint: 'Member must not be null' });
     if (violations.length) throw validationError(violations);
+    // Another account's function: AWS's bare 403, before anything else about the name (recorded).
+    const named = parseFunctionName(body.FunctionName as string);
+    if (named?.accountId && named.accountId !== this.deps.account.accountId) throw accessDenied();
     const ref = this.resolveRef(body.FunctionName as string);
+    // The name itself is at most 64 characters; AWS words it as a validation error but sends it as
+    // an InvalidParameterValueException (recorded in test_function_arns).
+    if (ref.name.length > 64)
+      throw invalidParameterViolation([{ value: body.FunctionName, path: 'functionName', constraint: 'Member must have length less than or equal to 64' }]);
     if (ref.qualifier) throw invalidParameter('Unsupported function name: a qualifier is not allowed when creating a function.');
     const input = parseConfigInput(body, { available: this.deps.runtimes });
     if (body.PackageType === 'Image')

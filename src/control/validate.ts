@@ -35,10 +35,7 @@ const PASSTHROUGH = ['VpcConfig', 'DeadLetterConfig', 'KMSKeyArn', 'FileSystemCo
 /** A function name as CreateFunction accepts it (name or ARN without qualifier). */
 export function checkFunctionName(value: unknown, path = 'functionName'): Violation[] {
   if (typeof value !== 'string' || value === '') return [{ value, path, constraint: 'Member must not be null' }];
-  const out = shapeViolations(value, FUNCTION_NAME, path);
-  // The name itself (without an ARN around it) is at most 64 characters.
-  if (!out.length && !value.includes(':') && value.length > 64) out.push({ value, path, constraint: 'Member must have length less than or equal to 64' });
-  return out;
+  return shapeViolations(value, FUNCTION_NAME, path);
 }
 
 function typeError(member: string, expected: string): StratusError {

@@ -51,12 +51,15 @@ export class StratusError extends Error {
   readonly status: number;
   /** Extra body members, e.g. `Reason` on throttles. */
   readonly extra: Record<string, unknown>;
+  /** AWS sends no text for this one: the body's message is null and there is no `Type`. */
+  readonly bare: boolean;
 
-  constructor(readonly code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+  constructor(readonly code: ErrorCode, message: string, extra: Record<string, unknown> = {}, opts: { bare?: boolean } = {}) {
     super(message);
     this.name = code;
     this.status = CATALOG[code].status;
     this.extra = extra;
+    this.bare = opts.bare ?? false;
   }
 }
 
@@ -115,10 +118,20 @@ const javaString = (v: unknown): string =>
 
 /** `N validation error(s) detected: Value '…' at '…' failed to satisfy constraint: …; …` */
 export function validationError(violations: Violation[]): StratusError {
+  return new StratusError('ValidationException', validationText(violations));
+}
+
+/** The same text as an InvalidParameterValueException: how AWS refuses a 65-character name on CreateFunction (recorded). */
+export const invalidParameterViolation = (violations: Violation[]): StratusError => invalidParameter(validationText(violations));
+
+function validationText(violations: Violation[]): string {
   const n = violations.length;
   const parts = violations.map((v) => `Value ${renderValue(v.value)} at '${v.path}' failed to satisfy constraint: ${v.constraint}`);
-  return new StratusError('ValidationException', `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`);
+  return `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`;
 }
+
+/** CreateFunction naming another account's function: AWS's bare 403 (recorded: no message). */
+export const accessDenied = () => new StratusError('AccessDeniedException', '', {}, { bare: true });
 
 /** Throttles: AWS's text is always "Rate Exceeded."; the Reason says which limit (contract D2, D4). */
 export type ThrottleReason = 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded';

@@ -10,7 +10,7 @@ export interface WireError {
 export function toWireError(err: unknown): WireError {
   const e = err instanceof StratusError ? err : internalError();
   const entry = CATALOG[e.code];
-  const body: Record<string, unknown> = { Type: entry.fault, [entry.field]: e.message, ...e.extra };
+  const body: Record<string, unknown> = e.bare ? { [entry.field]: null } : { Type: entry.fault, [entry.field]: e.message, ...e.extra };
   return {
     status: e.status,
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': e.code },
