@@ -91,10 +91,28 @@ describe('CreateFunction', () => {
     });
   }
 
-  it('rejects an unknown runtime with the enum list', async () => {
-    const err = await rejects(() => create('fn-rt', { Runtime: 'cobol85' }));
-    assert.ok(err instanceof InvalidParameterValueException);
-    assert.match(err.message, /^Value cobol85 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \[nodejs20\.x, .*python3\.12.*\] or be a valid ARN$/);
+  it('rejects an unknown runtime with AWS’s enum list, in AWS’s order (recorded 2026-01)', async () => {
+    const ENUM = '[nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, python3.10, python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, dotnet10, dotnet8, java11, dotnet6, nodejs18.x, provided.al2, java8.al2]';
+    for (const Runtime of ['cobol85', 'PYTHON3.9']) {
+      const err = await rejects(() => create('fn-rt', { Runtime }));
+      assert.ok(err instanceof InvalidParameterValueException);
+      assert.equal(err.message, `Value ${Runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: ${ENUM} or be a valid ARN`);
+    }
+    const upd = await rejects(async () => {
+      await create('fn-rt-upd');
+      await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-rt-upd' });
+      return s.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'fn-rt-upd', Runtime: 'cobol85' as never }));
+    });
+    assert.equal(upd.message, `Value cobol85 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: ${ENUM} or be a valid ARN`);
+  });
+
+  it('refuses `provided` as deprecated; accepts python3.8 as AWS still does, and says when this server cannot run it', async () => {
+    const old = await rejects(() => create('fn-provided', { Runtime: 'provided', Handler: 'x' }));
+    assert.equal(old.message, 'The runtime parameter of provided is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.');
+    // python3.8 is in AWS's enum: the only refusal left is this server's (unless it was started with --runtime python3.8=…).
+    const py38 = await create('fn-py38', { Runtime: 'python3.8', Handler: 'index.handler' }).catch((err: Error) => err);
+    if (py38 instanceof Error) assert.match(py38.message, /^The runtime python3\.8 is not available on this Stratus server\. /);
+    else assert.equal(py38.Runtime, 'python3.8');
   });
 
   it('rejects a bad function name', async () => {

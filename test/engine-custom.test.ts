@@ -61,7 +61,7 @@ describe('provided.al2023 with a shell bootstrap', () => {
   });
 
   it('reports a bootstrap that exits during init as Runtime.ExitError', async () => {
-    await deploy(s.client, 'exit-init', { bootstrap: { content: '#!/bin/sh\necho "cannot start"\nexit 7\n', mode: 0o100755 } }, { Runtime: 'provided', Handler: 'x' });
+    await deploy(s.client, 'exit-init', { bootstrap: { content: '#!/bin/sh\necho "cannot start"\nexit 7\n', mode: 0o100755 } }, { Runtime: 'provided.al2023', Handler: 'x' });
     const r = await invoke(s.client, 'exit-init');
     assert.equal(r.json.errorType, 'Runtime.ExitError');
     assert.match(r.json.errorMessage, /Runtime exited with error: exit status 7$/);

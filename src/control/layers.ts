@@ -10,7 +10,7 @@ import type { CodeStore } from '../store/blobs.js';
 import type { Store } from '../store/store.js';
 import { collectGarbage, ingestZip } from './code.js';
 import type { LayerRef, LayerVersion } from './model.js';
-import { AWS_RUNTIMES, DEPRECATED_RUNTIMES } from './runtimes.js';
+import { AWS_RUNTIMES, LAYER_FILTER_RUNTIMES } from './runtimes.js';
 
 export const LAYER_NAME_PATTERN = '(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+';
 const LAYER_NAME_RE = new RegExp(`^(?:${LAYER_NAME_PATTERN})$`);
@@ -21,8 +21,9 @@ const LAYER_VERSION_ARN_RE = new RegExp(`^(?:${LAYER_VERSION_ARN_PATTERN})$`);
 /** A layer version ARN as a function's Layers takes it (1–2048 characters, the pattern above). */
 export const isLayerVersionArn = (arn: string): boolean => arn.length >= 1 && arn.length <= 2048 && LAYER_VERSION_ARN_RE.test(arn);
 const ARCHITECTURES = ['x86_64', 'arm64'];
-/** The model's Runtime enum: CompatibleRuntimes may name deprecated runtimes too. */
-const RUNTIME_ENUM: readonly string[] = [...AWS_RUNTIMES, ...DEPRECATED_RUNTIMES];
+/** A layer's CompatibleRuntimes take the function Runtime enum; the list filters a wider one (runtimes.ts). */
+const RUNTIME_ENUM: readonly string[] = AWS_RUNTIMES;
+const FILTER_RUNTIME_ENUM: readonly string[] = LAYER_FILTER_RUNTIMES;
 /** ListLayers and ListLayerVersions return at most 50 per page (MaxItems 1–50). */
 const PAGE = 50;
 
@@ -70,7 +71,7 @@ export class LayerService {
     if (runtimes) {
       if (runtimes.length > 15) violations.push({ value: runtimes, path: 'compatibleRuntimes', constraint: 'Member must have length less than or equal to 15' });
       if (runtimes.some((r) => !RUNTIME_ENUM.includes(r)))
-        violations.push({ value: runtimes, path: 'compatibleRuntimes', constraint: `Member must satisfy constraint: [Member must satisfy enum value set: [${RUNTIME_ENUM.join(', ')}]]` });
+        violations.push({ value: runtimes, path: 'compatibleRuntimes', constraint: `Member must satisfy enum value set: [${RUNTIME_ENUM.join(', ')}]` });
     }
     const architectures = optionalList(body, 'CompatibleArchitectures');
     if (architectures) {
@@ -241,8 +242,8 @@ function checkVersionNumber(version: number): void {
 
 function checkFilter(f: ListFilter): void {
   const v: Violation[] = [];
-  if (f.runtime && !RUNTIME_ENUM.includes(f.runtime))
-    v.push({ value: f.runtime, path: 'compatibleRuntime', constraint: `Member must satisfy enum value set: [${RUNTIME_ENUM.join(', ')}]` });
+  if (f.runtime && !FILTER_RUNTIME_ENUM.includes(f.runtime))
+    v.push({ value: f.runtime, path: 'compatibleRuntime', constraint: `Member must satisfy enum value set: [${FILTER_RUNTIME_ENUM.join(', ')}]` });
   if (f.architecture && !ARCHITECTURES.includes(f.architecture))
     v.push({ value: f.architecture, path: 'compatibleArchitecture', constraint: 'Member must satisfy enum value set: [x86_64, arm64]' });
   if (v.length) throw validationError(v);
