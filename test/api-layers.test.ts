@@ -55,6 +55,9 @@ describe('PublishLayerVersion / GetLayerVersion', () => {
 
     const v2 = await publish('shape');
     assert.equal(v2.Version, 2);
+    // Empty lists are answered empty, as AWS does; absent ones are left out.
+    const empty = await publish('shape-empty', { CompatibleRuntimes: [], CompatibleArchitectures: [] });
+    assert.deepEqual([empty.CompatibleRuntimes, empty.CompatibleArchitectures], [[], []]);
     assert.equal(v2.Description, '');
     assert.equal(v2.CompatibleRuntimes, undefined);
     assert.equal(v2.LicenseInfo, undefined);
@@ -105,7 +108,7 @@ describe('PublishLayerVersion / GetLayerVersion', () => {
       "1 validation error detected: Value '[cobol, nodejs20.x]' at 'compatibleRuntimes' failed to satisfy constraint: Member must satisfy enum value set: [nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, python3.10, python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, dotnet10, dotnet8, java11, dotnet6, nodejs18.x, provided.al2, java8.al2]");
     await rejects(publish('arch', { CompatibleArchitectures: ['x86_64', 'arm64', 'x86_64'] }), 'ValidationException', /at 'compatibleArchitectures' failed to satisfy constraint: Member must have length less than or equal to 2$/);
     await rejects(publish('arch', { CompatibleArchitectures: ['sparc'] }), 'ValidationException',
-      "1 validation error detected: Value '[sparc]' at 'compatibleArchitectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]");
+      "1 validation error detected: Value '[sparc]' at 'compatibleArchitectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]");
     await rejects(publish('desc', { Description: 'd'.repeat(257) }), 'ValidationException', /at 'description' failed to satisfy constraint: Member must have length less than or equal to 256$/);
     await rejects(
       s.client.send(new PublishLayerVersionCommand({ LayerName: 's3', Content: { S3Bucket: 'b', S3Key: 'k' } })),

@@ -204,6 +204,8 @@ export class FunctionService {
     const violations: Violation[] = checkFunctionName(body.FunctionName);
     if (body.Role === undefined || body.Role === null) violations.push({ value: null, path: 'role', constraint: 'Member must not be null' });
     if (body.Code === undefined || body.Code === null) violations.push({ value: null, path: 'code', constraint: 'Member must not be null' });
+    if (body.PackageType !== undefined && body.PackageType !== null && body.PackageType !== 'Zip' && body.PackageType !== 'Image')
+      violations.push({ value: body.PackageType, path: 'packageType', constraint: 'Member must satisfy enum value set: [Zip, Image]' });
     if (violations.length) throw validationError(violations);
     // Another account's function: AWS's bare 403, before anything else about the name (recorded).
     const named = parseFunctionName(body.FunctionName as string);

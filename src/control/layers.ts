@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import { collectGarbage, ingestZip } from './code.js';
 import type { LayerRef, LayerVersion } from './model.js';
 import { AWS_RUNTIMES, LAYER_FILTER_RUNTIMES } from './runtimes.js';
+import { ARCHITECTURE_MEMBERS } from './names.js';
 
 export const LAYER_NAME_PATTERN = '(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+';
 const LAYER_NAME_RE = new RegExp(`^(?:${LAYER_NAME_PATTERN})$`);
@@ -77,7 +78,7 @@ export class LayerService {
     if (architectures) {
       if (architectures.length > 2) violations.push({ value: architectures, path: 'compatibleArchitectures', constraint: 'Member must have length less than or equal to 2' });
       if (architectures.some((a) => !ARCHITECTURES.includes(a)))
-        violations.push({ value: architectures, path: 'compatibleArchitectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]' });
+        violations.push({ value: architectures, path: 'compatibleArchitectures', constraint: ARCHITECTURE_MEMBERS });
     }
     if (violations.length) throw validationError(violations);
     const name = this.ownName(label, true);
@@ -92,8 +93,9 @@ export class LayerService {
         codeSize: pkg.size,
         unzippedSize: pkg.unzippedSize,
       };
-      if (runtimes?.length) v.compatibleRuntimes = [...new Set(runtimes)];
-      if (architectures?.length) v.compatibleArchitectures = [...new Set(architectures)];
+      // Given empty, they are answered empty (recorded: publish_empty_result).
+      if (runtimes) v.compatibleRuntimes = [...new Set(runtimes)];
+      if (architectures) v.compatibleArchitectures = [...new Set(architectures)];
       if (license !== undefined) v.licenseInfo = license;
       return this.deps.store.publishLayerVersion(v);
     });

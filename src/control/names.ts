@@ -1,6 +1,6 @@
 /**
- * The FunctionName and Qualifier forms of the Lambda model, with the patterns AWS quotes when it
- * refuses one. Which form an operation takes is the model's choice: Create, the updates,
+ * The FunctionName and Qualifier forms of the Lambda model (and a few other shapes AWS quotes),
+ * with the patterns AWS quotes when it refuses one. Which form an operation takes is the model's choice: Create, the updates,
  * concurrency, aliases and URLs take `FunctionName`; Get, Delete, Invoke, policies and
  * event-invoke configs take `NamespacedFunctionName` (dots in the name, `$LATEST.PUBLISHED`).
  */
@@ -42,6 +42,9 @@ export const TAGGABLE_RESOURCE = shape(
   'arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)',
   256,
 );
+
+/** How AWS quotes the constraints of an Architectures list's member (recorded: the enum, then "not null"). */
+export const ARCHITECTURE_MEMBERS = 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]';
 
 /** The forms one operation takes its FunctionName and `?Qualifier` in. */
 export interface RefForm {

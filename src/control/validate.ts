@@ -6,7 +6,7 @@
 import { invalidParameter, validationError, StratusError, type Violation } from '../errors/catalog.js';
 import { LIMITS } from './limits.js';
 import { isLayerVersionArn, LAYER_VERSION_ARN_PATTERN } from './layers.js';
-import { FUNCTION_NAME, shapeViolations } from './names.js';
+import { ARCHITECTURE_MEMBERS, FUNCTION_NAME, shapeViolations } from './names.js';
 import type { FunctionConfig, LogFormat } from './model.js';
 import { AWS_RUNTIMES, DEPRECATED_RUNTIMES } from './runtimes.js';
 
@@ -109,8 +109,9 @@ export function parseConfigInput(body: Record<string, unknown>, opts: ValidateOp
   if (body.Architectures !== undefined && body.Architectures !== null) {
     const a = body.Architectures;
     if (!Array.isArray(a)) throw typeError('Architectures', 'a list');
-    if (a.length !== 1) v.push({ value: a, path: 'architectures', constraint: 'Member must have length less than or equal to 1' });
-    else if (a[0] !== 'x86_64' && a[0] !== 'arm64') v.push({ value: a, path: 'architectures', constraint: 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]' });
+    if (a.length === 0) v.push({ value: a, path: 'architectures', constraint: 'Member must have length greater than or equal to 1' });
+    else if (a.length > 1) v.push({ value: a, path: 'architectures', constraint: 'Member must have length less than or equal to 1' });
+    else if (a[0] !== 'x86_64' && a[0] !== 'arm64') v.push({ value: a, path: 'architectures', constraint: ARCHITECTURE_MEMBERS });
     else out.architectures = [a[0]];
   }
   if (body.TracingConfig !== undefined && body.TracingConfig !== null) {
@@ -134,6 +135,12 @@ export function parseConfigInput(body: Record<string, unknown>, opts: ValidateOp
         path: 'environment.variables',
         constraint: `Map keys must satisfy constraint: [Member must satisfy regular expression pattern: ${ENV_NAME_PATTERN}]`,
       });
+  }
+  if (body.SnapStart !== undefined && body.SnapStart !== null) {
+    if (!isObject(body.SnapStart)) throw typeError('SnapStart', 'an object');
+    const applyOn = str(body.SnapStart, 'ApplyOn');
+    if (applyOn !== undefined && applyOn !== 'PublishedVersions' && applyOn !== 'None')
+      v.push({ value: applyOn, path: 'snapStart.applyOn', constraint: 'Member must satisfy enum value set: [PublishedVersions, None]' });
   }
   let logging: ConfigInput['logging'];
   if (body.LoggingConfig !== undefined && body.LoggingConfig !== null) {
