@@ -51,6 +51,28 @@ describe('CreateFunction', () => {
     assert.equal(out.Environment, undefined);
   });
 
+  it('reports RuntimeVersionConfig on Create, Get and Update, stable per runtime, and not in lists (as AWS does)', async () => {
+    const RVA = /^arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}$/;
+    const created = await create('fn-rtv');
+    const arn = created.RuntimeVersionConfig?.RuntimeVersionArn;
+    assert.match(arn!, RVA);
+    await waitUntilFunctionActiveV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-rtv' });
+    const got = await s.client.send(new GetFunctionCommand({ FunctionName: 'fn-rtv' }));
+    assert.equal(got.Configuration!.RuntimeVersionConfig?.RuntimeVersionArn, arn);
+    const conf = await s.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn-rtv' }));
+    assert.equal(conf.RuntimeVersionConfig?.RuntimeVersionArn, arn);
+    const other = await create('fn-rtv-same');
+    assert.equal(other.RuntimeVersionConfig?.RuntimeVersionArn, arn, 'one ARN per runtime');
+    const upd = await s.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'fn-rtv', Timeout: 9 }));
+    assert.equal(upd.RuntimeVersionConfig?.RuntimeVersionArn, arn);
+    await waitUntilFunctionUpdatedV2({ client: s.client, maxWaitTime: 5 }, { FunctionName: 'fn-rtv' });
+    const code = await s.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'fn-rtv', ZipFile: zip }));
+    assert.equal(code.RuntimeVersionConfig?.RuntimeVersionArn, arn);
+    const listed = (await s.client.send(new ListFunctionsCommand({}))).Functions!.find((f) => f.FunctionName === 'fn-rtv');
+    assert.ok(listed);
+    assert.equal(listed.RuntimeVersionConfig, undefined);
+  });
+
   it('becomes Active quickly enough for the SDK waiter', async () => {
     await create('fn-waiter');
     const t0 = Date.now();

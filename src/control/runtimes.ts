@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Runtime identifiers Lambda knows (contract C3), and which of them it no longer accepts. These
  * are what AWS accepts; which of them this server can run is the server's configuration.
@@ -32,3 +34,11 @@ export const LAYER_FILTER_RUNTIMES = [
   'nodejs14.x', 'nodejs8.9', 'nodejs26.x', 'python3.13', 'python3.14', 'nodejs16.x', 'python3.15', 'provided.al2',
   'nodejs4.3-edge', 'nodejs18.x', 'ruby3.2', 'python3.4', 'ruby3.3', 'ruby3.4', 'ruby2.5', 'python3.6', 'python2.7',
 ] as const;
+
+/**
+ * The RuntimeVersionArn a function reports (RuntimeVersionConfig, on Create/Get/Update/Publish, not
+ * in lists). AWS names the exact runtime build it runs, `arn:aws:lambda:<region>::runtime:<64 hex>`;
+ * Stratus has no builds to name, so it makes one up in that form: stable per region and runtime id.
+ */
+export const runtimeVersionArn = (region: string, runtime: string): string =>
+  `arn:aws:lambda:${region}::runtime:${createHash('sha256').update(`stratus-runtime:${runtime}`).digest('hex')}`;

@@ -2,11 +2,12 @@
 import type { AliasConfig, FunctionConfig } from '../../control/model.js';
 import { functionArn, type Account } from '../../shared/arn.js';
 import { lambdaTimestamp } from '../../shared/ids.js';
+import { runtimeVersionArn } from '../../control/runtimes.js';
 
 export interface ShapeOptions {
   /** The qualifier FunctionArn carries: the version (PublishVersion, ListVersions), or what a Get named (alias, `$LATEST`). */
   qualifier?: string;
-  /** ListFunctions returns a subset without state members. */
+  /** ListFunctions and ListVersionsByFunction return a subset without state members or RuntimeVersionConfig. */
   listing?: boolean;
 }
 
@@ -30,6 +31,7 @@ export function functionConfiguration(account: Account, c: FunctionConfig, opts:
   out.RevisionId = c.revisionId;
   if (c.layers.length) out.Layers = c.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
   if (!opts.listing) {
+    out.RuntimeVersionConfig = { RuntimeVersionArn: runtimeVersionArn(account.region, c.runtime) };
     out.State = c.state;
     if (c.state === 'Pending') {
       out.StateReason = 'The function is being created.';
