@@ -130,6 +130,21 @@ describe('account limit and memory budget', () => {
     assert.equal((await s.client.send(new GetAccountSettingsCommand({}))).AccountLimit!.ConcurrentExecutions, 2);
   });
 
+  it('keeps min(100, the account limit) unreserved, naming it as AWS does for small accounts', async () => {
+    const small = await startTestServer({ 'concurrency-limit': '10' });
+    await deploy(small.client, 'small-acct', SLOW);
+    // As on AWS with a limit of 10: the minimum is the whole limit, so only 0 (off) can be reserved.
+    const one = await rejects(() => small.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'small-acct', ReservedConcurrentExecutions: 1 })));
+    assert.equal(one.message, "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [10].");
+    const off = await small.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'small-acct', ReservedConcurrentExecutions: 0 }));
+    assert.equal(off.ReservedConcurrentExecutions, 0);
+    const mid = await startTestServer({ 'concurrency-limit': '150' });
+    await deploy(mid.client, 'mid-acct', SLOW);
+    assert.equal((await mid.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'mid-acct', ReservedConcurrentExecutions: 50 }))).ReservedConcurrentExecutions, 50);
+    const over = await rejects(() => mid.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'mid-acct', ReservedConcurrentExecutions: 51 })));
+    assert.equal(over.message, "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].");
+  });
+
   it('evicts idle environments least recently used first, and throttles only when none is idle', async () => {
     const s = await startTestServer({ 'memory-budget': '256' });
     for (const name of ['mem-a', 'mem-b', 'mem-c']) await deploy(s.client, name, SLOW);

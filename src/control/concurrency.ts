@@ -10,7 +10,11 @@ import type { Store } from '../store/store.js';
 import { isVersionNumber, type FunctionRef, type FunctionService } from './functions.js';
 import type { ProvisionedConfig } from './model.js';
 
-/** AWS keeps at least this many executions unreserved in every account. */
+/**
+ * AWS keeps this many executions unreserved, or the whole account limit when that is lower:
+ * accounts with a limit of 10 or 50 are refused with "…below its minimum value of [10]" / "[50]"
+ * (as AWS answers them; reported in many public issues), so only 0 can be reserved there.
+ */
 export const MIN_UNRESERVED = 100;
 
 export interface ConcurrencyDeps {
@@ -44,7 +48,7 @@ export class ConcurrencyService {
 
   /** Executions that must stay unreserved (AWS's minimum, named in its refusals). */
   get minUnreserved(): number {
-    return MIN_UNRESERVED;
+    return Math.min(MIN_UNRESERVED, this.deps.accountLimit);
   }
 
   getReserved(ref: FunctionRef): number | undefined {
