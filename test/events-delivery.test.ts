@@ -118,7 +118,7 @@ describe('scheduled rules', () => {
     const transformed = got.find((e) => !Array.isArray(e) && e.text);
     const path = got.find((e) => Array.isArray(e));
     assert.deepEqual(constant, { job: 'cleanup', n: 1 });
-    assert.deepEqual(transformed, { at: iso(tick), text: `rule shaped at ${iso(tick)}`, arn: RULE_ARN('shaped'), detail: {}, missing: null });
+    assert.deepEqual(transformed, { at: iso(tick), text: `rule shaped at ${iso(tick)}`, arn: RULE_ARN('shaped'), detail: {}, missing: '' });
     assert.deepEqual(path, [RULE_ARN('shaped')]);
     await eb.send(new DisableRuleCommand({ Name: 'shaped' }));
   });

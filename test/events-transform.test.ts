@@ -67,6 +67,11 @@ describe('JSON templates', () => {
   ];
   for (const [template, want] of table) it(template, () => assert.deepEqual(JSON.parse(fill(template)!), want));
 
+  it('a path that selects nothing is "" outside quotes (test_put_events_with_input_transformer_input_template_json)', () => {
+    const out = render('{"detailType": <detail-type>, "command": <command>}', { 'detail-type': '$.detail-type', command: '$.detail.notinmessage' }, event, ctx);
+    assert.deepEqual(JSON.parse(out!), { detailType: 'core.update-account-command', command: '' });
+  });
+
   // AWS accepts these at PutTargets, matches the event, and delivers nothing.
   for (const template of [
     '{"payload": "<payload>"}',

@@ -76,7 +76,7 @@ export const isJsonTemplate = (template: string): boolean => /^\s*[{[]/.test(tem
 /**
  * Fill `<name>` placeholders. Inside a JSON string literal a value is written as text (a string
  * as itself, a number, boolean or null as its JSON, escaped for the string); outside one it is
- * written as JSON. A path that selects nothing gives null outside quotes and an empty text inside
+ * written as JSON. A path that selects nothing gives "" outside quotes (as AWS delivered it) and an empty text inside
  * them. An object or array inside quotes is where the two kinds of template differ, as AWS
  * delivers them: a string template writes it without any quotes (`[ACTIVE,INACTIVE]`,
  * `{acc_id:0a7,sf_id:baz}`), a JSON template cannot hold it and nothing is delivered (undefined).
@@ -100,7 +100,7 @@ export function render(template: string, paths: Record<string, string>, event: R
       const name = end > i ? template.slice(i + 1, end) : '';
       if (values.has(name)) {
         const v = values.get(name);
-        if (!inString) out += v === undefined ? 'null' : JSON.stringify(v);
+        if (!inString) out += v === undefined ? '""' : JSON.stringify(v);
         else if (isStructured(v) && json) return undefined;
         else out += escapeInString(v === undefined ? '' : typeof v === 'string' ? v : isStructured(v) ? unquoted(v) : JSON.stringify(v));
         i = end;
