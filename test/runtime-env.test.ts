@@ -31,4 +31,9 @@ describe('environment variables', () => {
     for (const runtime of ['nodejs20.x', 'python3.12']) assert.deepEqual([env(runtime).SHLVL, env(runtime).PWD], ['0', '/var/task'], runtime);
     assert.deepEqual([env('provided.al2023').SHLVL, env('provided.al2023').PWD], [undefined, undefined]);
   });
+
+  it('LC_CTYPE C.UTF-8 from python3.12 on, as AWS\'s newer images set it', () => {
+    for (const runtime of ['python3.12', 'python3.13', 'python3.14']) assert.equal(env(runtime).LC_CTYPE, 'C.UTF-8', runtime);
+    for (const runtime of ['python3.9', 'python3.11', 'nodejs20.x']) assert.equal(env(runtime).LC_CTYPE, undefined, runtime);
+  });
 });

@@ -164,6 +164,10 @@ export function buildEnvironment(c: FunctionConfig, runtime: RuntimeCommand, x: 
     // then takes as given, ahead of the runtime's own directory.
     const version = c.runtime.replace(/^python/, '');
     env.PYTHONPATH = opt === '/opt' ? x.runtimeDir : `${opt}/python/lib/python${version}/site-packages:${opt}/python:${x.runtimeDir}`;
+    // AWS's images from python3.12 on (Amazon Linux 2023) set it; 3.11 and older do not
+    // (recording test_introspection_invoke[python3.10-3.14]).
+    const [major, minor] = version.split('.').map(Number);
+    if (major! > 3 || (major === 3 && minor! >= 12)) env.LC_CTYPE = 'C.UTF-8';
   }
   return env;
 }
