@@ -167,6 +167,12 @@ export const statementExists = (sid: string) =>
 
 export const noPolicy = () => new StratusError('ResourceNotFoundException', 'No policy is associated with the given resource.');
 
+// CloudWatch Logs texts, as recorded against AWS (LocalStack tests/aws/services/logs, aws.validated).
+export const logGroupMissing = () => new StratusError('ResourceNotFoundException', 'The specified log group does not exist.');
+export const logStreamMissing = () => new StratusError('ResourceNotFoundException', 'The specified log stream does not exist.');
+export const logsTokenInvalid = () => new StratusError('InvalidParameterException', 'The specified nextToken is invalid.');
+export const logsLimitInvalid = (n: number, must: string) =>
+  new StratusError('InvalidParameterException', `1 validation error detected: Value '${n}' at 'limit' failed to satisfy constraint: Member must have value ${must}`);
 export const statementMissing = (sid: string) => new StratusError('ResourceNotFoundException', `Statement ${sid} is not found in resource policy.`);
 
 export const policyRevisionMismatch = () =>

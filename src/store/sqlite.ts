@@ -267,11 +267,12 @@ export function openSqliteStore(path: string): Store {
       if (lq.until !== undefined) (where.push('ts <= ?'), args.push(lq.until));
       if (lq.streams?.length) (where.push(`stream_name IN (${lq.streams.map(() => '?').join(',')})`), args.push(...lq.streams));
       if (lq.afterId !== undefined) (where.push('id > ?'), args.push(lq.afterId));
+      if (lq.beforeId !== undefined) (where.push('id < ?'), args.push(lq.beforeId));
       if (lq.contains) (where.push("instr(message, ?) > 0"), args.push(lq.contains));
       args.push(lq.limit);
       return db
         .prepare<(string | number)[], { id: number; group_name: string; stream_name: string; ts: number; message: string }>(
-          `SELECT id, group_name, stream_name, ts, message FROM log_events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
+          `SELECT id, group_name, stream_name, ts, message FROM log_events WHERE ${where.join(' AND ')} ORDER BY id${lq.newestFirst ? ' DESC' : ''} LIMIT ?`,
         )
         .all(...args)
         .map((r) => ({ id: r.id, group: r.group_name, stream: r.stream_name, timestamp: r.ts, message: r.message }));

@@ -19,6 +19,9 @@ export interface LogQuery {
   until?: number;
   since?: number;
   afterId?: number;
+  beforeId?: number;
+  /** Return the newest matching events first (GetLogEvents reading backward). */
+  newestFirst?: boolean;
   contains?: string;
   limit: number;
 }

@@ -5,7 +5,7 @@
  * filterPattern supports plain terms and quoted phrases (every term must appear), not the full
  * CloudWatch pattern language.
  */
-import { StratusError } from '../../errors/catalog.js';
+import { StratusError, logGroupMissing, logStreamMissing, logsLimitInvalid, logsTokenInvalid } from '../../errors/catalog.js';
 import type { JsonService } from '../aws-json.js';
 import type { Account } from '../../shared/arn.js';
 import type { Store, StoredLogEvent } from '../../store/store.js';
@@ -20,6 +20,23 @@ function terms(pattern: unknown): string[] {
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
+/** `limit` as AWS validates it (1..10,000, recorded texts), or the page size when absent. */
+function pageLimit(v: unknown): number {
+  const n = num(v);
+  if (n === undefined) return PAGE;
+  if (n < 1) throw logsLimitInvalid(n, 'greater than or equal to 1');
+  if (n > PAGE) throw logsLimitInvalid(n, `less than or equal to ${PAGE}`);
+  return n;
+}
+
+/** A GetLogEvents token: `f/<id>` reads forward after an event, `b/<id>` backward before one. */
+function parseStreamToken(t: unknown): { dir: 'f' | 'b'; id: number } | undefined {
+  if (t === undefined) return undefined;
+  const m = typeof t === 'string' ? /^([fb])\/(\d+)$/.exec(t) : null;
+  if (!m) throw logsTokenInvalid();
+  return { dir: m[1] as 'f' | 'b', id: Number(m[2]) };
+}
+
 export function logsService(store: Store, sink: LogSink, account: Account): JsonService {
   const groupArn = (g: string) => `arn:aws:logs:${account.region}:${account.accountId}:log-group:${g}`;
   const requireGroup = (g: unknown): string => {
@@ -30,9 +47,10 @@ export function logsService(store: Store, sink: LogSink, account: Account): Json
   const ops: Record<string, (b: Record<string, unknown>) => unknown> = {
     FilterLogEvents(b) {
       const group = requireGroup(b.logGroupName);
-      const limit = Math.min(num(b.limit) ?? PAGE, PAGE);
+      const limit = pageLimit(b.limit);
       const want = terms(b.filterPattern);
-      const afterId = typeof b.nextToken === 'string' ? Number(b.nextToken) : undefined;
+      if (b.nextToken !== undefined && !(typeof b.nextToken === 'string' && /^\d+$/.test(b.nextToken))) throw logsTokenInvalid();
+      const afterId = b.nextToken === undefined ? undefined : Number(b.nextToken);
       // The first term narrows in SQL; the rest are checked here.
       const rows = store.queryLogs({
         group,
@@ -52,19 +70,27 @@ export function logsService(store: Store, sink: LogSink, account: Account): Json
     GetLogEvents(b) {
       const group = requireGroup(b.logGroupName);
       if (typeof b.logStreamName !== 'string') throw new StratusError('InvalidParameterException', 'logStreamName is required.');
-      const afterId = typeof b.nextToken === 'string' ? Number(b.nextToken.replace(/^f\//, '')) : undefined;
-      const rows = store.queryLogs({ group, streams: [b.logStreamName], since: num(b.startTime), until: num(b.endTime), afterId, limit: Math.min(num(b.limit) ?? PAGE, PAGE) });
-      const last = rows.length ? rows[rows.length - 1]!.id : afterId ?? 0;
+      const stream = b.logStreamName;
+      const limit = pageLimit(b.limit);
+      const token = parseStreamToken(b.nextToken);
+      const streams = store.logStreams(group);
+      if (streams.length === 0) throw logGroupMissing();
+      if (!streams.some((s) => s.stream === stream)) throw logStreamMissing();
+      // Without a token AWS starts at the newest events unless startFromHead is true.
+      const dir = token?.dir ?? (b.startFromHead === true ? 'f' : 'b');
+      const q = { group, streams: [stream], since: num(b.startTime), until: num(b.endTime), limit };
+      const rows = dir === 'f'
+        ? store.queryLogs({ ...q, afterId: token?.id })
+        : store.queryLogs({ ...q, beforeId: token?.id, newestFirst: true }).reverse();
       return {
         events: rows.map((r) => ({ timestamp: r.timestamp, message: r.message, ingestionTime: r.timestamp })),
-        nextForwardToken: `f/${last}`,
-        nextBackwardToken: `b/${rows[0]?.id ?? 0}`,
+        ...streamTokens(rows, token),
       };
     },
     DescribeLogStreams(b) {
       const group = requireGroup(b.logGroupName);
       const streams = store.logStreams(group);
-      if (streams.length === 0) throw new StratusError('ResourceNotFoundException', 'The specified log group does not exist.');
+      if (streams.length === 0) throw logGroupMissing();
       return {
         logStreams: streams.map((s) => ({
           logStreamName: s.stream, creationTime: s.first, firstEventTimestamp: s.first, lastEventTimestamp: s.last,
@@ -85,3 +111,14 @@ export function logsService(store: Store, sink: LogSink, account: Account): Json
 }
 
 const event = (r: StoredLogEvent) => ({ logStreamName: r.stream, timestamp: r.timestamp, message: r.message, ingestionTime: r.timestamp, eventId: String(r.id) });
+
+/**
+ * The next tokens of a GetLogEvents page. At the end of the stream AWS hands back the token it
+ * was given, so `aws logs tail`-style pollers keep asking from the same place.
+ */
+function streamTokens(rows: StoredLogEvent[], token?: { dir: 'f' | 'b'; id: number }) {
+  if (rows.length > 0) return { nextForwardToken: `f/${rows[rows.length - 1]!.id}`, nextBackwardToken: `b/${rows[0]!.id}` };
+  if (token?.dir === 'f') return { nextForwardToken: `f/${token.id}`, nextBackwardToken: `b/${token.id + 1}` };
+  if (token?.dir === 'b') return { nextForwardToken: `f/${Math.max(token.id - 1, 0)}`, nextBackwardToken: `b/${token.id}` };
+  return { nextForwardToken: 'f/0', nextBackwardToken: 'b/0' };
+}

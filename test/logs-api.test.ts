@@ -1,0 +1,96 @@
+// The CloudWatch Logs subset through a real server and the real SDK, against AWS's recorded
+// behaviour (LocalStack tests/aws/services/logs, the aws.validated ones) and the API reference.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeLogStreamsCommand, FilterLogEventsCommand, GetLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { openSqliteStore } from '../src/store/sqlite.js';
+import { rejects } from './helpers/functions.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const G = '/aws/lambda/logs-api';
+let s: TestServer;
+let logs: CloudWatchLogsClient;
+
+before(async () => {
+  s = await startTestServer();
+  logs = new CloudWatchLogsClient({ endpoint: s.url, region: 'us-east-1', credentials: s.platform.keys, maxAttempts: 1 });
+  // Seeded through a second connection to the server's database: the invoke path is not under test.
+  const store = openSqliteStore(join(s.dataDir, 'stratus.db'));
+  try {
+    store.appendLogs(Array.from({ length: 20 }, (_, i) => ({ group: G, stream: 'b-stream', timestamp: 1000 + i, message: `message ${i}` })));
+    store.appendLogs([
+      { group: G, stream: 'a-stream', timestamp: 5000, message: 'late' },
+      { group: G, stream: 'c-stream', timestamp: 500, message: 'early' },
+    ]);
+  } finally {
+    store.close();
+  }
+});
+
+describe('GetLogEvents', () => {
+  const get = (extra: Record<string, unknown> = {}) => logs.send(new GetLogEventsCommand({ logGroupName: G, logStreamName: 'b-stream', ...extra }));
+
+  test('without startFromHead it returns the newest events; with it, the oldest', async () => {
+    assert.deepEqual((await get({ limit: 3 })).events!.map((e) => e.message), ['message 17', 'message 18', 'message 19']);
+    assert.deepEqual((await get({ limit: 3, startFromHead: true })).events!.map((e) => e.message), ['message 0', 'message 1', 'message 2']);
+  });
+
+  test('tokens page forward and backward, and the same token comes back at the end', async () => {
+    const first = await get({ limit: 10, startFromHead: true });
+    assert.match(first.nextForwardToken!, /^f\//);
+    assert.match(first.nextBackwardToken!, /^b\//);
+    const second = await get({ limit: 10, nextToken: first.nextForwardToken });
+    assert.deepEqual(second.events!.map((e) => e.message), Array.from({ length: 10 }, (_, i) => `message ${10 + i}`));
+    const end = await get({ limit: 10, nextToken: second.nextForwardToken });
+    assert.deepEqual(end.events, []);
+    assert.equal(end.nextForwardToken, second.nextForwardToken);
+    const back = await get({ limit: 10, nextToken: second.nextBackwardToken });
+    assert.deepEqual(back.events!.map((e) => e.message), Array.from({ length: 10 }, (_, i) => `message ${i}`));
+    const start = await get({ limit: 10, nextToken: back.nextBackwardToken });
+    assert.deepEqual(start.events, []);
+    assert.equal(start.nextBackwardToken, back.nextBackwardToken);
+  });
+
+  test('an unknown group or stream is ResourceNotFoundException with AWS texts', async () => {
+    const g = await rejects(() => logs.send(new GetLogEventsCommand({ logGroupName: '/aws/lambda/nope', logStreamName: 'x' })));
+    assert.equal(g.name, 'ResourceNotFoundException');
+    assert.equal(g.message, 'The specified log group does not exist.');
+    assert.equal(g.$metadata.httpStatusCode, 400);
+    const st = await rejects(() => get({ logStreamName: 'nope' }));
+    assert.equal(st.name, 'ResourceNotFoundException');
+    assert.equal(st.message, 'The specified log stream does not exist.');
+  });
+
+  test('an invalid token and an out-of-range limit are InvalidParameterException', async () => {
+    const t = await rejects(() => get({ nextToken: 'invalid-token' }));
+    assert.equal(t.name, 'InvalidParameterException');
+    assert.equal(t.message, 'The specified nextToken is invalid.');
+    const l = await rejects(() => get({ limit: 10001 }));
+    assert.equal(l.name, 'InvalidParameterException');
+    assert.equal(l.message, "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000");
+    const z = await rejects(() => get({ limit: 0 }));
+    assert.equal(z.message, "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
+  });
+});
+
+describe('FilterLogEvents', () => {
+  test('an out-of-range limit and an invalid token are InvalidParameterException', async () => {
+    const l = await rejects(() => logs.send(new FilterLogEventsCommand({ logGroupName: G, limit: 10001 })));
+    assert.equal(l.name, 'InvalidParameterException');
+    assert.equal(l.message, "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000");
+    const t = await rejects(() => logs.send(new FilterLogEventsCommand({ logGroupName: G, nextToken: 'invalid-token' })));
+    assert.equal(t.name, 'InvalidParameterException');
+    assert.equal(t.message, 'The specified nextToken is invalid.');
+  });
+
+  test('pages of `limit` events cover everything once', async () => {
+    const one = await logs.send(new FilterLogEventsCommand({ logGroupName: G, logStreamNames: ['b-stream'], limit: 15 }));
+    assert.equal(one.events!.length, 15);
+    const two = await logs.send(new FilterLogEventsCommand({ logGroupName: G, logStreamNames: ['b-stream'], limit: 15, nextToken: one.nextToken }));
+    assert.equal(one.events!.length + two.events!.length, 20);
+    assert.equal(two.nextToken, undefined);
+  });
+});
