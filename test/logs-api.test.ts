@@ -94,3 +94,54 @@ describe('FilterLogEvents', () => {
     assert.equal(two.nextToken, undefined);
   });
 });
+
+describe('DescribeLogStreams', () => {
+  const names = async (extra: Record<string, unknown> = {}) =>
+    (await logs.send(new DescribeLogStreamsCommand({ logGroupName: G, ...extra }))).logStreams!.map((l) => l.logStreamName);
+
+  test('ordered by name by default, by last event time on request, either way descending', async () => {
+    assert.deepEqual(await names(), ['a-stream', 'b-stream', 'c-stream']);
+    assert.deepEqual(await names({ descending: true }), ['c-stream', 'b-stream', 'a-stream']);
+    assert.deepEqual(await names({ orderBy: 'LastEventTime' }), ['c-stream', 'b-stream', 'a-stream']);
+    assert.deepEqual(await names({ orderBy: 'LastEventTime', descending: true }), ['a-stream', 'b-stream', 'c-stream']);
+  });
+
+  test('a prefix narrows, and cannot go with orderBy LastEventTime', async () => {
+    assert.deepEqual(await names({ logStreamNamePrefix: 'b-' }), ['b-stream']);
+    const e = await rejects(() => names({ logStreamNamePrefix: 'b-', orderBy: 'LastEventTime' }));
+    assert.equal(e.name, 'InvalidParameterException');
+    assert.equal(e.message, 'Cannot order by LastEventTime with a logStreamNamePrefix.');
+  });
+
+  test('limit pages with nextToken; fields as AWS sends them', async () => {
+    const one = await logs.send(new DescribeLogStreamsCommand({ logGroupName: G, limit: 2 }));
+    assert.deepEqual(one.logStreams!.map((l) => l.logStreamName), ['a-stream', 'b-stream']);
+    const two = await logs.send(new DescribeLogStreamsCommand({ logGroupName: G, limit: 2, nextToken: one.nextToken }));
+    assert.deepEqual(two.logStreams!.map((l) => l.logStreamName), ['c-stream']);
+    assert.equal(two.nextToken, undefined);
+    const b = one.logStreams![1]!;
+    assert.equal(b.arn, `arn:aws:logs:us-east-1:${s.config.accountId}:log-group:${G}:log-stream:b-stream`);
+    assert.equal(b.firstEventTimestamp, 1000);
+    assert.equal(b.lastEventTimestamp, 1019);
+    assert.equal(b.creationTime, 1000);
+    const l = await rejects(() => logs.send(new DescribeLogStreamsCommand({ logGroupName: G, limit: 51 })));
+    assert.equal(l.message, "1 validation error detected: Value '51' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50");
+  });
+
+  test('an unknown group is ResourceNotFoundException', async () => {
+    const e = await rejects(() => logs.send(new DescribeLogStreamsCommand({ logGroupName: '/aws/lambda/nope' })));
+    assert.equal(e.name, 'ResourceNotFoundException');
+    assert.equal(e.message, 'The specified log group does not exist.');
+  });
+});
+
+describe('DescribeLogGroups', () => {
+  test('both ARNs (arn with :*, logGroupArn without) and creationTime, as recorded', async () => {
+    const out = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: G }));
+    const arn = `arn:aws:logs:us-east-1:${s.config.accountId}:log-group:${G}`;
+    assert.equal(out.logGroups!.length, 1);
+    assert.deepEqual(out.logGroups![0], {
+      logGroupName: G, arn: `${arn}:*`, logGroupArn: arn, creationTime: 500, logGroupClass: 'STANDARD', metricFilterCount: 0, storedBytes: 0,
+    });
+  });
+});

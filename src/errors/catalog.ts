@@ -171,6 +171,8 @@ export const noPolicy = () => new StratusError('ResourceNotFoundException', 'No 
 export const logGroupMissing = () => new StratusError('ResourceNotFoundException', 'The specified log group does not exist.');
 export const logStreamMissing = () => new StratusError('ResourceNotFoundException', 'The specified log stream does not exist.');
 export const logsTokenInvalid = () => new StratusError('InvalidParameterException', 'The specified nextToken is invalid.');
+// Not in the recordings: the text AWS is known to send for this documented InvalidParameterException.
+export const logsOrderByTimeWithPrefix = () => new StratusError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
 export const logsLimitInvalid = (n: number, must: string) =>
   new StratusError('InvalidParameterException', `1 validation error detected: Value '${n}' at 'limit' failed to satisfy constraint: Member must have value ${must}`);
 export const statementMissing = (sid: string) => new StratusError('ResourceNotFoundException', `Statement ${sid} is not found in resource policy.`);

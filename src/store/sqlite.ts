@@ -283,7 +283,8 @@ export function openSqliteStore(path: string): Store {
           'SELECT stream_name AS stream, MIN(ts) AS first, MAX(ts) AS last FROM log_events WHERE group_name = ? GROUP BY stream_name ORDER BY last DESC',
         )
         .all(group),
-    logGroups: () => db.prepare<[], { g: string }>('SELECT DISTINCT group_name AS g FROM log_events ORDER BY g').all().map((r) => r.g),
+    logGroups: () =>
+      db.prepare<[], { group: string; first: number }>('SELECT group_name AS "group", MIN(ts) AS first FROM log_events GROUP BY group_name ORDER BY group_name').all(),
     urls,
     policies,
     close: () => db.close(),

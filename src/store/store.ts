@@ -80,7 +80,8 @@ export interface Store {
   queryLogs(q: LogQuery): StoredLogEvent[];
   /** The streams of a log group with their first and last event times. */
   logStreams(group: string): { stream: string; first: number; last: number }[];
-  logGroups(): string[];
+  /** Every log group, by name, with its first event's time (groups exist once something is logged). */
+  logGroups(): { group: string; first: number }[];
   /** Function URL configs and resource policies (src/store/url-store.ts). */
   urls: UrlStore;
   policies: PolicyStore;

@@ -5,13 +5,15 @@
  * filterPattern supports plain terms and quoted phrases (every term must appear), not the full
  * CloudWatch pattern language.
  */
-import { StratusError, logGroupMissing, logStreamMissing, logsLimitInvalid, logsTokenInvalid } from '../../errors/catalog.js';
+import { StratusError, logGroupMissing, logStreamMissing, logsLimitInvalid, logsOrderByTimeWithPrefix, logsTokenInvalid } from '../../errors/catalog.js';
 import type { JsonService } from '../aws-json.js';
 import type { Account } from '../../shared/arn.js';
 import type { Store, StoredLogEvent } from '../../store/store.js';
 import type { LogSink } from '../../telemetry/logs.js';
 
 const PAGE = 10_000;
+/** DescribeLogStreams and DescribeLogGroups return up to 50 items by default, and at most 50. */
+const DESCRIBE_PAGE = 50;
 
 function terms(pattern: unknown): string[] {
   if (typeof pattern !== 'string' || pattern.trim() === '') return [];
@@ -20,13 +22,22 @@ function terms(pattern: unknown): string[] {
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
-/** `limit` as AWS validates it (1..10,000, recorded texts), or the page size when absent. */
-function pageLimit(v: unknown): number {
+/** `limit` as AWS validates it (1..max, recorded texts), or `max` when absent. */
+function pageLimit(v: unknown, max = PAGE): number {
   const n = num(v);
-  if (n === undefined) return PAGE;
+  if (n === undefined) return max;
   if (n < 1) throw logsLimitInvalid(n, 'greater than or equal to 1');
-  if (n > PAGE) throw logsLimitInvalid(n, `less than or equal to ${PAGE}`);
+  if (n > max) throw logsLimitInvalid(n, `less than or equal to ${max}`);
   return n;
+}
+
+/** One page of a Describe* list; the token is the offset of the next item. */
+function describePage<T>(items: T[], b: Record<string, unknown>): { page: T[]; nextToken?: string } {
+  const limit = pageLimit(b.limit, DESCRIBE_PAGE);
+  if (b.nextToken !== undefined && !(typeof b.nextToken === 'string' && /^\d+$/.test(b.nextToken))) throw logsTokenInvalid();
+  const from = b.nextToken === undefined ? 0 : Number(b.nextToken);
+  const page = items.slice(from, from + limit);
+  return from + limit < items.length ? { page, nextToken: String(from + limit) } : { page };
 }
 
 /** A GetLogEvents token: `f/<id>` reads forward after an event, `b/<id>` backward before one. */
@@ -89,19 +100,35 @@ export function logsService(store: Store, sink: LogSink, account: Account): Json
     },
     DescribeLogStreams(b) {
       const group = requireGroup(b.logGroupName);
-      const streams = store.logStreams(group);
-      if (streams.length === 0) throw logGroupMissing();
+      const prefix = typeof b.logStreamNamePrefix === 'string' ? b.logStreamNamePrefix : '';
+      const byTime = b.orderBy === 'LastEventTime';
+      // The API reference: ordering by event time excludes a prefix.
+      if (byTime && prefix) throw logsOrderByTimeWithPrefix();
+      const all = store.logStreams(group);
+      if (all.length === 0) throw logGroupMissing();
+      // AWS's default order is LogStreamName, ascending.
+      const sorted = all.filter((s) => s.stream.startsWith(prefix))
+        .sort((x, y) => (byTime ? x.last - y.last : 0) || (x.stream < y.stream ? -1 : x.stream > y.stream ? 1 : 0));
+      if (b.descending === true) sorted.reverse();
+      const { page, nextToken } = describePage(sorted, b);
       return {
-        logStreams: streams.map((s) => ({
+        logStreams: page.map((s) => ({
           logStreamName: s.stream, creationTime: s.first, firstEventTimestamp: s.first, lastEventTimestamp: s.last,
           lastIngestionTime: s.last, arn: `${groupArn(group)}:log-stream:${s.stream}`, storedBytes: 0,
         })),
+        ...(nextToken && { nextToken }),
       };
     },
     DescribeLogGroups(b) {
       const prefix = typeof b.logGroupNamePrefix === 'string' ? b.logGroupNamePrefix : '';
+      const { page, nextToken } = describePage(store.logGroups().filter((g) => g.group.startsWith(prefix)), b);
       return {
-        logGroups: store.logGroups().filter((g) => g.startsWith(prefix)).map((g) => ({ logGroupName: g, arn: `${groupArn(g)}:*`, storedBytes: 0 })),
+        // AWS sends both ARNs: `arn` ends in `:*`, `logGroupArn` does not (recorded).
+        logGroups: page.map((g) => ({
+          logGroupName: g.group, creationTime: g.first, arn: `${groupArn(g.group)}:*`, logGroupArn: groupArn(g.group),
+          logGroupClass: 'STANDARD', metricFilterCount: 0, storedBytes: 0,
+        })),
+        ...(nextToken && { nextToken }),
       };
     },
   };
