@@ -4,7 +4,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeLogStreamsCommand, FilterLogEventsCommand, GetLogEventsCommand,
+  CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeLogStreamsCommand, FilterLogEventsCommand, GetLogEventsCommand, type FilterLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { rejects } from './helpers/functions.js';
@@ -143,5 +143,67 @@ describe('DescribeLogGroups', () => {
     assert.deepEqual(out.logGroups![0], {
       logGroupName: G, arn: `${arn}:*`, logGroupArn: arn, creationTime: 500, logGroupClass: 'STANDARD', metricFilterCount: 0, storedBytes: 0,
     });
+  });
+});
+
+describe('FilterLogEvents patterns and streams', () => {
+  const P = '/aws/lambda/logs-patterns';
+  before(() => {
+    const store = openSqliteStore(join(s.dataDir, 'stratus.db'));
+    try {
+      const lines = [
+        'hello', 'world', 'hello world', 'goodbye world', 'hello cruela', 'goodbye cruel world',
+        '{"level":"error","latency":1200,"user":{"id":"u-42"},"ok":false}',
+        '{"level":"info","latency":30,"user":{"id":"u-7"},"ok":true,"tags":["a","b"]}',
+      ];
+      store.appendLogs(lines.map((message, i) => ({ group: P, stream: i < 4 ? 'web-1' : 'worker-1', timestamp: 100 + i, message })));
+    } finally {
+      store.close();
+    }
+  });
+  const grep = async (filterPattern: string, extra: Record<string, unknown> = {}) =>
+    (await logs.send(new FilterLogEventsCommand({ logGroupName: P, filterPattern, ...extra }))).events!.map((e) => e.message);
+
+  test('terms, phrases, ?any and -none (the API reference examples)', async () => {
+    assert.deepEqual(await grep('goodbye world'), ['goodbye world', 'goodbye cruel world']);
+    assert.deepEqual(await grep('"hello cruel"'), ['hello cruela']);
+    assert.deepEqual(await grep('?goodbye ?cruela'), ['goodbye world', 'hello cruela', 'goodbye cruel world']);
+    assert.deepEqual(await grep('world -goodbye'), ['world', 'hello world']);
+    assert.deepEqual(await grep('-"hello" -{'), ['world', 'goodbye world', 'goodbye cruel world']);
+  });
+
+  test('JSON patterns select fields of JSON messages', async () => {
+    const ids = async (p: string) => (await grep(p)).map((m) => JSON.parse(m!).user.id);
+    assert.deepEqual(await ids('{ $.level = "error" }'), ['u-42']);
+    assert.deepEqual(await ids('{ $.latency > 1000 || $.ok IS TRUE }'), ['u-42', 'u-7']);
+    assert.deepEqual(await ids('{ ($.latency < 100) && $.user.id = "u-*" }'), ['u-7']);
+    assert.deepEqual(await ids('{ $.level != "error" }'), ['u-7']);
+    assert.deepEqual(await ids('{ $.tags[1] = "b" }'), ['u-7']);
+    assert.deepEqual(await ids('{ $.tags NOT EXISTS }'), ['u-42']);
+    const e = await rejects(() => grep('{ $.level = }'));
+    assert.equal(e.name, 'InvalidParameterException');
+  });
+
+  test('logStreamNamePrefix narrows; with logStreamNames it is InvalidParameterException', async () => {
+    assert.deepEqual(await grep('hello', { logStreamNamePrefix: 'worker' }), ['hello cruela']);
+    assert.deepEqual(await grep('hello', { logStreamNamePrefix: 'nothing' }), []);
+    const e = await rejects(() => grep('hello', { logStreamNamePrefix: 'web', logStreamNames: ['web-1'] }));
+    assert.equal(e.name, 'InvalidParameterException');
+  });
+
+  test('a page short of matches still carries a token until every event is scanned', async () => {
+    const every = async (filterPattern: string): Promise<string[]> => {
+      const seen: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const out: FilterLogEventsCommandOutput = await logs.send(new FilterLogEventsCommand({ logGroupName: P, filterPattern, limit: 1, nextToken }));
+        seen.push(...out.events!.map((e) => e.message!));
+        nextToken = out.nextToken;
+      } while (nextToken);
+      return seen;
+    };
+    // The first page scans 'hello' and 'hello world', neither a match: it used to end there.
+    assert.deepEqual(await every('hello cruel'), ['hello cruela']);
+    assert.deepEqual(await every('hello -world'), ['hello', 'hello cruela']);
   });
 });

@@ -8,7 +8,7 @@ import { CliError } from './output.js';
 
 const HELP = `Usage: stratus logs <function> [--since 10m] [--filter TEXT] [--follow] [--json]
 
---since takes s, m, h or d (default 1h). --filter keeps lines containing every word given.
+--since takes s, m, h or d (default 1h). --filter keeps lines containing every word given (CloudWatch syntax: "a phrase", ?any, -none, { $.json = ... }).
 --follow keeps printing new lines until Ctrl-C.`;
 
 export function parseSince(s: string, now: number): number {

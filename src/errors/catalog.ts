@@ -173,6 +173,9 @@ export const logStreamMissing = () => new StratusError('ResourceNotFoundExceptio
 export const logsTokenInvalid = () => new StratusError('InvalidParameterException', 'The specified nextToken is invalid.');
 // Not in the recordings: the text AWS is known to send for this documented InvalidParameterException.
 export const logsOrderByTimeWithPrefix = () => new StratusError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
+// Not in the recordings either: the API reference names only the error type, the text is ours.
+export const logsStreamNamesWithPrefix = () =>
+  new StratusError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix cannot both be specified.');
 export const logsLimitInvalid = (n: number, must: string) =>
   new StratusError('InvalidParameterException', `1 validation error detected: Value '${n}' at 'limit' failed to satisfy constraint: Member must have value ${must}`);
 export const statementMissing = (sid: string) => new StratusError('ResourceNotFoundException', `Statement ${sid} is not found in resource policy.`);

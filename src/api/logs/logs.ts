@@ -2,10 +2,10 @@
  * A CloudWatch Logs subset (AWS JSON 1.1, `X-Amz-Target: Logs_20140328.*`) over the stored
  * function logs, so `@aws-sdk/client-cloudwatch-logs` and `aws logs` read them unchanged:
  * FilterLogEvents, GetLogEvents, DescribeLogStreams, DescribeLogGroups.
- * filterPattern supports plain terms and quoted phrases (every term must appear), not the full
- * CloudWatch pattern language.
+ * filterPattern: the subset in filter-pattern.ts.
  */
-import { StratusError, logGroupMissing, logStreamMissing, logsLimitInvalid, logsOrderByTimeWithPrefix, logsTokenInvalid } from '../../errors/catalog.js';
+import { StratusError, logGroupMissing, logStreamMissing, logsLimitInvalid, logsOrderByTimeWithPrefix, logsStreamNamesWithPrefix, logsTokenInvalid } from '../../errors/catalog.js';
+import { compileFilterPattern } from './filter-pattern.js';
 import type { JsonService } from '../aws-json.js';
 import type { Account } from '../../shared/arn.js';
 import type { Store, StoredLogEvent } from '../../store/store.js';
@@ -14,11 +14,6 @@ import type { LogSink } from '../../telemetry/logs.js';
 const PAGE = 10_000;
 /** DescribeLogStreams and DescribeLogGroups return up to 50 items by default, and at most 50. */
 const DESCRIBE_PAGE = 50;
-
-function terms(pattern: unknown): string[] {
-  if (typeof pattern !== 'string' || pattern.trim() === '') return [];
-  return [...pattern.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!).filter(Boolean);
-}
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
@@ -31,11 +26,17 @@ function pageLimit(v: unknown, max = PAGE): number {
   return n;
 }
 
+/** A FilterLogEvents or Describe* token: digits we handed out; anything else is refused as AWS does. */
+function numberToken(t: unknown): number | undefined {
+  if (t === undefined) return undefined;
+  if (typeof t !== 'string' || !/^\d+$/.test(t)) throw logsTokenInvalid();
+  return Number(t);
+}
+
 /** One page of a Describe* list; the token is the offset of the next item. */
 function describePage<T>(items: T[], b: Record<string, unknown>): { page: T[]; nextToken?: string } {
   const limit = pageLimit(b.limit, DESCRIBE_PAGE);
-  if (b.nextToken !== undefined && !(typeof b.nextToken === 'string' && /^\d+$/.test(b.nextToken))) throw logsTokenInvalid();
-  const from = b.nextToken === undefined ? 0 : Number(b.nextToken);
+  const from = numberToken(b.nextToken) ?? 0;
   const page = items.slice(from, from + limit);
   return from + limit < items.length ? { page, nextToken: String(from + limit) } : { page };
 }
@@ -55,27 +56,32 @@ export function logsService(store: Store, sink: LogSink, account: Account): Json
     return g;
   };
 
+  /** The streams FilterLogEvents reads: the names given, those under a prefix, or all (undefined). */
+  const filterStreams = (group: string, b: Record<string, unknown>): string[] | undefined => {
+    const names = Array.isArray(b.logStreamNames) ? (b.logStreamNames as string[]) : undefined;
+    const prefix = typeof b.logStreamNamePrefix === 'string' ? b.logStreamNamePrefix : undefined;
+    if (names && prefix !== undefined) throw logsStreamNamesWithPrefix();
+    if (prefix === undefined) return names?.length ? names : undefined;
+    return store.logStreams(group).map((s) => s.stream).filter((s) => s.startsWith(prefix));
+  };
+
   const ops: Record<string, (b: Record<string, unknown>) => unknown> = {
     FilterLogEvents(b) {
       const group = requireGroup(b.logGroupName);
       const limit = pageLimit(b.limit);
-      const want = terms(b.filterPattern);
-      if (b.nextToken !== undefined && !(typeof b.nextToken === 'string' && /^\d+$/.test(b.nextToken))) throw logsTokenInvalid();
-      const afterId = b.nextToken === undefined ? undefined : Number(b.nextToken);
-      // The first term narrows in SQL; the rest are checked here.
-      const rows = store.queryLogs({
-        group,
-        streams: Array.isArray(b.logStreamNames) ? (b.logStreamNames as string[]) : undefined,
-        since: num(b.startTime),
-        until: num(b.endTime),
-        afterId,
-        contains: want[0],
-        limit: limit + 1,
-      });
-      const matched = rows.filter((r) => want.every((t) => r.message.includes(t)));
+      const pattern = compileFilterPattern(b.filterPattern);
+      const afterId = numberToken(b.nextToken);
+      const streams = filterStreams(group, b);
+      if (streams?.length === 0) return { events: [], searchedLogStreams: [] };
+      // The pattern's required text narrows in SQL; the rest is matched here.
+      const rows = store.queryLogs({ group, streams, since: num(b.startTime), until: num(b.endTime), afterId, contains: pattern.required, limit: limit + 1 });
+      const matched = rows.filter((r) => pattern.match(r.message));
       const page = matched.slice(0, limit);
       const out: Record<string, unknown> = { events: page.map(event), searchedLogStreams: [] };
+      // More matches than fit: resume after the last one sent. Fewer, but more rows unscanned:
+      // resume after the last row scanned (AWS too may answer a short or empty page with a token).
       if (matched.length > limit) out.nextToken = String(page[page.length - 1]!.id);
+      else if (rows.length > limit) out.nextToken = String(rows[rows.length - 1]!.id);
       return out;
     },
     GetLogEvents(b) {
