@@ -207,3 +207,21 @@ describe('FilterLogEvents patterns and streams', () => {
     assert.deepEqual(await every('hello -world'), ['hello', 'hello cruela']);
   });
 });
+
+describe('logGroupIdentifier', () => {
+  test('a name or the group ARN (with or without :*) works where logGroupName does; both at once is refused', async () => {
+    const arn = `arn:aws:logs:us-east-1:${s.config.accountId}:log-group:${G}`;
+    for (const id of [G, arn, `${arn}:*`]) {
+      const got = await logs.send(new GetLogEventsCommand({ logGroupIdentifier: id, logStreamName: 'a-stream' }));
+      assert.deepEqual(got.events!.map((e) => e.message), ['late']);
+      const streams = await logs.send(new DescribeLogStreamsCommand({ logGroupIdentifier: id }));
+      assert.equal(streams.logStreams!.length, 3);
+      const found = await logs.send(new FilterLogEventsCommand({ logGroupIdentifier: id, filterPattern: 'early' }));
+      assert.deepEqual(found.events!.map((e) => e.message), ['early']);
+    }
+    const e = await rejects(() => logs.send(new DescribeLogStreamsCommand({ logGroupName: G, logGroupIdentifier: G })));
+    assert.equal(e.name, 'ValidationException');
+    assert.equal(e.message, 'LogGroup name and LogGroup ARN are mutually exclusive parameters.');
+    assert.equal(e.$metadata.httpStatusCode, 400);
+  });
+});

@@ -170,6 +170,8 @@ export const noPolicy = () => new StratusError('ResourceNotFoundException', 'No 
 // CloudWatch Logs texts, as recorded against AWS (LocalStack tests/aws/services/logs, aws.validated).
 export const logGroupMissing = () => new StratusError('ResourceNotFoundException', 'The specified log group does not exist.');
 export const logStreamMissing = () => new StratusError('ResourceNotFoundException', 'The specified log stream does not exist.');
+export const logGroupNameAndIdentifier = () =>
+  new StratusError('ValidationException', 'LogGroup name and LogGroup ARN are mutually exclusive parameters.');
 export const logsTokenInvalid = () => new StratusError('InvalidParameterException', 'The specified nextToken is invalid.');
 // Not in the recordings: the text AWS is known to send for this documented InvalidParameterException.
 export const logsOrderByTimeWithPrefix = () => new StratusError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');

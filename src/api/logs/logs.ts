@@ -4,7 +4,7 @@
  * FilterLogEvents, GetLogEvents, DescribeLogStreams, DescribeLogGroups.
  * filterPattern: the subset in filter-pattern.ts.
  */
-import { StratusError, logGroupMissing, logStreamMissing, logsLimitInvalid, logsOrderByTimeWithPrefix, logsStreamNamesWithPrefix, logsTokenInvalid } from '../../errors/catalog.js';
+import { StratusError, logGroupMissing, logGroupNameAndIdentifier, logStreamMissing, logsLimitInvalid, logsOrderByTimeWithPrefix, logsStreamNamesWithPrefix, logsTokenInvalid } from '../../errors/catalog.js';
 import { compileFilterPattern } from './filter-pattern.js';
 import type { JsonService } from '../aws-json.js';
 import type { Account } from '../../shared/arn.js';
@@ -51,9 +51,16 @@ function parseStreamToken(t: unknown): { dir: 'f' | 'b'; id: number } | undefine
 
 export function logsService(store: Store, sink: LogSink, account: Account): JsonService {
   const groupArn = (g: string) => `arn:aws:logs:${account.region}:${account.accountId}:log-group:${g}`;
-  const requireGroup = (g: unknown): string => {
+  /**
+   * The log group a request names: logGroupName, or logGroupIdentifier (a name or this account's
+   * group ARN, with or without `:*`), which `aws logs tail` and the SDKs may send instead.
+   */
+  const requireGroup = (b: Record<string, unknown>): string => {
+    if (b.logGroupName !== undefined && b.logGroupIdentifier !== undefined) throw logGroupNameAndIdentifier();
+    const g = b.logGroupName ?? b.logGroupIdentifier;
     if (typeof g !== 'string' || !g) throw new StratusError('InvalidParameterException', 'logGroupName is required.');
-    return g;
+    const ours = groupArn('');
+    return g.startsWith(ours) ? g.slice(ours.length).replace(/:\*$/, '') : g;
   };
 
   /** The streams FilterLogEvents reads: the names given, those under a prefix, or all (undefined). */
@@ -67,7 +74,7 @@ export function logsService(store: Store, sink: LogSink, account: Account): Json
 
   const ops: Record<string, (b: Record<string, unknown>) => unknown> = {
     FilterLogEvents(b) {
-      const group = requireGroup(b.logGroupName);
+      const group = requireGroup(b);
       const limit = pageLimit(b.limit);
       const pattern = compileFilterPattern(b.filterPattern);
       const afterId = numberToken(b.nextToken);
@@ -85,7 +92,7 @@ export function logsService(store: Store, sink: LogSink, account: Account): Json
       return out;
     },
     GetLogEvents(b) {
-      const group = requireGroup(b.logGroupName);
+      const group = requireGroup(b);
       if (typeof b.logStreamName !== 'string') throw new StratusError('InvalidParameterException', 'logStreamName is required.');
       const stream = b.logStreamName;
       const limit = pageLimit(b.limit);
@@ -105,7 +112,7 @@ export function logsService(store: Store, sink: LogSink, account: Account): Json
       };
     },
     DescribeLogStreams(b) {
-      const group = requireGroup(b.logGroupName);
+      const group = requireGroup(b);
       const prefix = typeof b.logStreamNamePrefix === 'string' ? b.logStreamNamePrefix : '';
       const byTime = b.orderBy === 'LastEventTime';
       // The API reference: ordering by event time excludes a prefix.
